@@ -1,0 +1,57 @@
+"""The ``openrcm`` command line: one console script, Django management commands behind it.
+
+``openrcm x12 ...`` runs the pure X12 tool without starting Django; every other
+subcommand is a management command (``openrcm demo``, ``openrcm codesets load ...``,
+``openrcm audit verify``, ``openrcm keys rotate``, ``openrcm migrate`` ...).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+OPENRCM_COMMANDS = (
+    ("demo", "load the demo billing company and run the revenue cycle"),
+    ("serve", "serve the web UI (development server)"),
+    ("codesets", "load and list code sets (ICD-10-CM, HCPCS, NCCI, POS, ...)"),
+    ("x12", "parse and validate X12 files (835, 999, 277CA, 271, 277, 837P)"),
+    ("audit", "verify and export the audit trail"),
+    ("keys", "rotate field-encryption keys"),
+    ("check-config", "check the configuration for production"),
+    ("migrate", "create or upgrade the database"),
+    ("createsuperuser", "create an administrator"),
+)
+
+
+def print_overview() -> None:
+    print("usage: openrcm COMMAND [options]   (openrcm COMMAND --help for each)\n")
+    print("commands:")
+    for name, text in OPENRCM_COMMANDS:
+        print(f"  {name:<16} {text}")
+    print("\nEvery Django management command is available too (openrcm help --commands).")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help"}:
+        print_overview()
+        return 0
+    if args[0] == "x12":
+        from openrcm.x12.cli import main as x12_main
+
+        return x12_main(args[1:])
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openrcm.settings")
+    from openrcm.config import ConfigurationError
+
+    try:
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["openrcm", *args])
+    except ConfigurationError as exc:
+        print(f"openrcm: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Plumbing every openrcm app shares: actors, application errors, encrypted fields."""

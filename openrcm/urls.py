@@ -1,0 +1,14 @@
+"""URL map: one include per area of the business."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("openrcm.core.urls")),
+    path("accounts/", include("openrcm.accounts.urls")),
+    path("clients/", include("openrcm.clients.urls")),
+    path("patients/", include("openrcm.patients.urls")),
+    path("claims/", include("openrcm.claims.urls")),
+    path("privacy/", include("openrcm.privacy.urls")),
+    path("admin/", admin.site.urls),
+]
