@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from openrcm.claims.models import (
     EncounterDiagnosis,
 )
 from openrcm.clients.models import Provider
+from openrcm.codesets.icd10cm import icd10cm_index
 from openrcm.core.actor import Actor
 from openrcm.core.validation import Problems
 from openrcm.patients.models import Coverage, CoveragePriority, Patient
@@ -68,10 +70,21 @@ class EncounterInput:
 
 
 def diagnosis_problem(code: str, on: datetime.date) -> str | None:
-    """Why ``code`` cannot be billed on ``on`` (ICD-10-CM in force that day), or None."""
-    from openrcm.coding.selectors import icd10cm_problem
+    """Why ``code`` cannot be billed on ``on``, or None.
 
-    return icd10cm_problem(code, on)
+    The code is looked up in the ICD-10-CM release in force on the date of service. Where
+    no loaded release covers that date (a date before the oldest or after the newest
+    release openrcm has), the nearest release is used: code sets change by a few hundred
+    codes a year, and refusing every encounter would stop billing. The claim scrubber
+    warns about such claims so a coder can confirm the code.
+    """
+    index = icd10cm_index(settings.OPENRCM_CODESETS_DIR)
+    release = index.release
+    day = on
+    if not release.in_force(on):
+        day = release.effective_from if on < release.effective_from else release.effective_to or on
+    result = index.lookup(code, on=day)
+    return None if result.billable else result.message
 
 
 def _encounter_problems(patient: Patient, data: EncounterInput) -> Problems:
