@@ -21,8 +21,10 @@ class X12Error(Exception):
         expected: str | None = None,
         found: str | None = None,
         source: str | None = None,
+        severity: str = "error",
     ) -> None:
         self.message = message
+        self.severity = severity
         self.segment_position = segment_position
         self.segment_id = segment_id
         self.element = element
@@ -30,6 +32,11 @@ class X12Error(Exception):
         self.found = found
         self.source = source
         super().__init__(self.describe())
+
+    @property
+    def is_warning(self) -> bool:
+        """A warning is reported by validation but never stops a strict read."""
+        return self.severity == "warning"
 
     def location(self) -> str:
         parts: list[str] = []

@@ -1,0 +1,262 @@
+"""Benchmark: openrcm's 835 reader against the Python peers and two baselines.
+
+Run alone (``python bench/bench_x12_835.py``) or through ``bench/run.py``. It builds a
+synthetic 835 (≥ 50 MB, every claim balanced, fictional names) under var/bench/, then
+times each reader in a fresh process and prints MB/s, the child's peak memory
+(ru_maxrss) and our ratio to each. Peers run in their own virtualenv, bench/.peers/,
+created from bench/peers-requirements.txt when missing. Slow peers are timed on a slice
+of the same file (same claims, fewer of them) and normalised to MB/s. Targets are printed
+PASS/FAIL; nothing asserts on time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+WORK = ROOT / "var" / "bench"
+PEERS = HERE / ".peers"
+PEER_PY = PEERS / "bin" / "python"
+MAIN_MB = int(os.environ.get("BENCH_835_MB", "50"))
+STREAM_MB = int(os.environ.get("BENCH_835_STREAM_MB", "200"))
+# Peers that would take minutes on the full file read a slice of it (MB).
+SLICE_MB = {
+    "edi-835-parser": 10,
+    "tigershark": 5,
+    "badx12": 5,
+    "linuxforhealth-x12": 2,
+    "pyx12.x12context": 1,
+}
+
+sys.path.insert(0, str(HERE))
+from _synthetic835 import build_835  # noqa: E402 - bench helper beside this file
+
+
+def run_child(argv: list[str]) -> dict[str, object]:
+    """Run a child; return its JSON line plus its own peak RSS in MB (wait4 rusage)."""
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    assert process.stderr is not None
+    _, status, usage = os.wait4(process.pid, 0)
+    stdout, stderr = process.stdout.read(), process.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        return {"error": (stderr.strip().splitlines() or ["failed"])[-1][:200]}
+    result: dict[str, object] = json.loads(stdout.strip().splitlines()[-1])
+    result["peak_mb"] = usage.ru_maxrss / 1024
+    return result
+
+
+# --------------------------------------------------------------------------- in-child runs
+
+
+def _ours(path: str) -> dict[str, object]:
+    from openrcm.x12 import check_remittance, read_remittances
+
+    started = time.perf_counter()
+    documents = read_remittances(path)
+    findings = [f for d in documents for f in check_remittance(d)]
+    seconds = time.perf_counter() - started
+    claims = sum(len(d.claims) for d in documents)
+    return {"seconds": seconds, "claims": claims, "findings": len(findings)}
+
+
+def _ours_stream(path: str) -> dict[str, object]:
+    from openrcm.x12 import (
+        ClaimPayment,
+        RemittanceHeader,
+        RemittanceTrailer,
+        check_claim,
+        check_stream_totals,
+        stream_remittance,
+    )
+
+    started = time.perf_counter()
+    claims = findings = 0
+    header = None
+    for item in stream_remittance(path):
+        if isinstance(item, ClaimPayment):
+            claims += 1
+            findings += len(check_claim(item))
+        elif isinstance(item, RemittanceHeader):
+            header = item
+        elif isinstance(item, RemittanceTrailer) and header is not None:
+            findings += len(check_stream_totals(header, item))
+    return {"seconds": time.perf_counter() - started, "claims": claims, "findings": findings}
+
+
+def _bare_split(path: str) -> dict[str, object]:
+    from decimal import Decimal
+
+    started = time.perf_counter()
+    with open(path) as handle:
+        text = handle.read()
+    total = Decimal(0)
+    claims = 0
+    for segment in text.split("~"):
+        elements = segment.split("*")
+        if elements[0].strip() == "CLP":
+            total += Decimal(elements[4])
+            claims += 1
+    return {"seconds": time.perf_counter() - started, "claims": claims}
+
+
+def _plain_lists(path: str) -> dict[str, object]:
+    started = time.perf_counter()
+    with open(path) as handle:
+        text = handle.read()
+    segments: list[list[str]] = []
+    for segment in text.split("~"):
+        segment = segment.strip()
+        if segment:
+            segments.append(segment.split("*"))
+    claims = sum(1 for s in segments if s[0] == "CLP")
+    return {"seconds": time.perf_counter() - started, "claims": claims}
+
+
+IN_CHILD = {
+    "ours": _ours,
+    "ours-stream": _ours_stream,
+    "bare-split": _bare_split,
+    "plain-lists": _plain_lists,
+}
+
+
+# --------------------------------------------------------------------------- files
+
+
+def slice_835(source: Path, target: Path, megabytes: int, *, strip_payer_per: bool) -> None:
+    """The first claims of ``source`` up to ``megabytes``, re-enveloped and balanced.
+
+    The slice ends at an LX boundary-free claim boundary; BPR02 and the PLB are dropped
+    and recomputed (BPR02 = ΣCLP04) so the slice still balances. With
+    ``strip_payer_per`` the 1000A PER segment is removed (linuxforhealth-x12 fails on it).
+    """
+    from decimal import Decimal
+
+    limit = megabytes * 1_000_000
+    lines = []
+    paid = Decimal(0)
+    size = 0
+    with source.open() as handle:
+        for raw in handle:
+            segment = raw.rstrip("\n").rstrip("~")
+            if segment.startswith(("SE*", "GE*", "IEA*", "PLB*")):
+                break
+            if segment.startswith("CLP*"):
+                if size > limit:
+                    break
+                paid += Decimal(segment.split("*")[4])
+            if strip_payer_per and segment.startswith("PER*"):
+                continue
+            lines.append(segment)
+            size += len(raw)
+    text_lines = []
+    for segment in lines:
+        if segment.startswith("BPR*"):
+            parts = segment.split("*")
+            parts[2] = str(paid)
+            segment = "*".join(parts)
+        text_lines.append(segment)
+    st_index = next(i for i, s in enumerate(text_lines) if s.startswith("ST*"))
+    count = len(text_lines) - st_index + 1
+    text_lines += [f"SE*{count}*0001", "GE*1*1", "IEA*1*000000001"]
+    target.write_text("~\n".join(text_lines) + "~\n")
+
+
+def ensure_peers() -> str | None:
+    """Create bench/.peers from peers-requirements.txt if missing; None when ready."""
+    if PEER_PY.exists():
+        return None
+    print("creating bench/.peers (peer parsers) ...", flush=True)
+    created = subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=False)
+    if created.returncode != 0:
+        return "cannot create the virtualenv"
+    installed = subprocess.run(
+        [str(PEER_PY), "-m", "pip", "install", "-q", "-r", str(HERE / "peers-requirements.txt")],
+        check=False,
+    )
+    return None if installed.returncode == 0 else "pip install failed (see above)"
+
+
+def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] in IN_CHILD:
+        print(json.dumps(IN_CHILD[sys.argv[1]](sys.argv[2])))
+        return 0
+    WORK.mkdir(parents=True, exist_ok=True)
+    main_file = WORK / f"synthetic-{MAIN_MB}mb.835"
+    if not main_file.exists():
+        started = time.perf_counter()
+        facts = build_835(main_file, MAIN_MB * 1_000_000)
+        print(f"built {main_file.name}: {facts} in {time.perf_counter() - started:.1f} s")
+    size_mb = main_file.stat().st_size / 1e6
+    print(f"file: {main_file} ({size_mb:.1f} MB)")
+    me = [sys.executable, __file__]
+    results: dict[str, dict[str, object]] = {}
+    for name in ("ours", "plain-lists", "bare-split"):
+        result = run_child([*me, name, str(main_file)])
+        result["mb"] = size_mb
+        results[name] = result
+    problem = ensure_peers()
+    for peer, megabytes in SLICE_MB.items():
+        if problem:
+            results[peer] = {"error": f"skipped: {problem}"}
+            continue
+        strip = peer == "linuxforhealth-x12"
+        path = WORK / f"slice-{megabytes}mb{'-noper' if strip else ''}.835"
+        if not path.exists():
+            slice_835(main_file, path, megabytes, strip_payer_per=strip)
+        result = run_child([str(PEER_PY), str(HERE / "_peers" / "run_peer.py"), peer, str(path)])
+        result["mb"] = path.stat().st_size / 1e6
+        result["note"] = f"{megabytes} MB slice" + (", 1000A PER stripped" if strip else "")
+        results[peer] = result
+    stream_file = WORK / f"synthetic-{STREAM_MB}mb-stream.835"
+    if not stream_file.exists():
+        build_835(stream_file, STREAM_MB * 1_000_000, seed=200)
+    stream = run_child([*me, "ours-stream", str(stream_file)])
+    stream["mb"] = stream_file.stat().st_size / 1e6
+    results["ours-stream"] = stream
+
+    def rate(name: str) -> float | None:
+        r = results.get(name, {})
+        if "seconds" not in r:
+            return None
+        return float(r["mb"]) / float(r["seconds"])  # type: ignore[arg-type]
+
+    ours = rate("ours") or 0.0
+    print(f"\n{'reader':22} {'MB/s':>8} {'peak MB':>8} {'claims':>8} {'ours ×':>8}  note")
+    for name, result in results.items():
+        speed = rate(name)
+        if speed is None:
+            print(f"{name:22} {'-':>8} {'-':>8} {'-':>8} {'-':>8}  {result.get('error')}")
+            continue
+        ratio = ours / speed if speed else 0.0
+        print(
+            f"{name:22} {speed:8.2f} {float(result['peak_mb']):8.0f} "  # type: ignore[arg-type]
+            f"{result.get('claims', '-')!s:>8} {ratio:8.1f}  {result.get('note', '')}"
+        )
+    peers = [p for p in SLICE_MB if rate(p)]
+    fastest = max((rate(p) or 0.0 for p in peers), default=0.0)
+    lfh = rate("linuxforhealth-x12") or 0.0
+    pyx12 = rate("pyx12.x12context") or 0.0
+    stream_peak = float(stream.get("peak_mb", 1e9))  # type: ignore[arg-type]
+    targets = [
+        (">= 10x the fastest peer that builds 835 objects", bool(fastest) and ours >= 10 * fastest),
+        (">= 100x linuxforhealth-x12", bool(lfh) and ours >= 100 * lfh),
+        (">= 100x pyx12", bool(pyx12) and ours >= 100 * pyx12),
+        ("faster than plain parse into lists", ours > (rate("plain-lists") or 0)),
+        (f"peak memory < 150 MB streaming {stream['mb']:.0f} MB", stream_peak < 150),
+    ]
+    print("\nnote: our reader pauses Python's cyclic GC while it builds objects (no cycles)")
+    for label, ok in targets:
+        print(f"{'PASS' if ok else 'FAIL'}  {label}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
