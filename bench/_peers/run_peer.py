@@ -88,7 +88,12 @@ def main() -> None:
     started = time.perf_counter()
     claims = runner(path)
     seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "claims": claims}))
+    peak = 0.0
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    print(json.dumps({"seconds": seconds, "claims": claims, "peak_mb": peak}))
 
 
 if __name__ == "__main__":
