@@ -12,6 +12,7 @@ import sys
 
 OPENRCM_COMMANDS = (
     ("demo", "load the demo billing company and run the revenue cycle"),
+    ("demo-otp", "print a demo staff user's current sign-in code (development only)"),
     ("serve", "serve the web UI (development server)"),
     ("codesets", "load and list code sets (ICD-10-CM, HCPCS, NCCI, POS, ...)"),
     ("x12", "parse and validate X12 files (835, 999, 277CA, 271, 277, 837P)"),
@@ -40,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         from openrcm.x12.cli import main as x12_main
 
         return x12_main(args[1:])
+    if "-" in args[0] and not args[0].startswith("-"):
+        # Commands are spelled with hyphens (demo-otp); their modules use underscores.
+        args[0] = args[0].replace("-", "_")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openrcm.settings")
     from openrcm.config import ConfigurationError
 

@@ -32,7 +32,7 @@ if not PRODUCTION:
     ALLOWED_HOSTS += ["testserver"]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "openrcm.core.admin_site.OpenrcmAdminConfig",  # django.contrib.admin, under MFA + roles
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs (Swagger UI) from its own static files, not a CDN
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -56,12 +57,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "openrcm.core.middleware.RequestActorMiddleware",  # request id, request.actor
     "django.middleware.security.SecurityMiddleware",
+    "openrcm.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "openrcm.core.middleware.IdleLogoffMiddleware",  # automatic logoff, server-side
+    "openrcm.core.middleware.MFARequiredMiddleware",  # second factor before anything else
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -124,6 +129,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [Path(__file__).resolve().parent / "static"]
 MEDIA_ROOT = VAR_DIR / "files"
 
 TASKS = {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 
@@ -24,6 +26,17 @@ class Role(models.TextChoices):
 
 CLIENT_ROLES = frozenset({Role.CLIENT_PHYSICIAN, Role.CLIENT_MANAGER, Role.CLIENT_FRONT_DESK})
 STAFF_ROLES = frozenset(set(Role) - CLIENT_ROLES)
+# Sorted so the constraint (and its migration) does not change with the hash seed.
+_CLIENT_ROLE_VALUES = sorted(r.value for r in CLIENT_ROLES)
+
+
+class OpenrcmUserManager(UserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        """``openrcm createsuperuser`` makes an administrator (who must enrol MFA)."""
+        extra.setdefault("role", Role.ADMINISTRATOR)
+        return super().create_superuser(username, email, password, **extra)
 
 
 class User(AbstractUser):
@@ -42,14 +55,20 @@ class User(AbstractUser):
         related_name="assigned_staff",
         help_text="Practices a staff member works for.",
     )
+    # Lockout after repeated failed sign-ins (see openrcm.accounts.services.login_*).
+    failed_login_count = models.PositiveIntegerField(default=0)
+    failed_login_window_start = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    objects = OpenrcmUserManager()  # type: ignore[misc]  # stubs declare it a ClassVar
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 name="client_user_has_client",
                 condition=(
-                    Q(role__in=[r.value for r in CLIENT_ROLES], client__isnull=False)
-                    | (~Q(role__in=[r.value for r in CLIENT_ROLES]) & Q(client__isnull=True))
+                    Q(role__in=_CLIENT_ROLE_VALUES, client__isnull=False)
+                    | (~Q(role__in=_CLIENT_ROLE_VALUES) & Q(client__isnull=True))
                 ),
             )
         ]
@@ -57,3 +76,8 @@ class User(AbstractUser):
     @property
     def is_client_user(self) -> bool:
         return self.role in CLIENT_ROLES
+
+    @property
+    def mfa_required(self) -> bool:
+        """Billing-company staff must use a second factor; client users may."""
+        return self.role not in CLIENT_ROLES

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from openrcm.core.models import TimeStamped
-from openrcm.core.scoping import scoped_manager
+from openrcm.core.scoping import ScopedManager
 
 
 class Encounter(TimeStamped):
@@ -30,7 +30,7 @@ class Encounter(TimeStamped):
     place_of_service = models.CharField(max_length=2, help_text="CMS place-of-service code")
     prior_authorization = models.CharField(max_length=50, blank=True)
 
-    objects = scoped_manager("client")
+    objects = ScopedManager("client")
 
     class Meta:
         ordering = ["-date_of_service", "-pk"]
@@ -47,7 +47,7 @@ class EncounterDiagnosis(models.Model):
     position = models.PositiveSmallIntegerField()
     code = models.CharField(max_length=8, help_text="ICD-10-CM with the dot, e.g. E11.9")
 
-    objects = scoped_manager("encounter__client")
+    objects = ScopedManager("encounter__client")
 
     class Meta:
         ordering = ["encounter", "position"]
@@ -80,7 +80,7 @@ class ChargeLine(models.Model):
         help_text="Positions (1-12) of the encounter's diagnoses, most important first",
     )
 
-    objects = scoped_manager("encounter__client")
+    objects = ScopedManager("encounter__client")
 
     class Meta:
         ordering = ["encounter", "line_number"]
@@ -144,7 +144,7 @@ class Claim(TimeStamped):
     )
     total_charge = models.DecimalField(max_digits=12, decimal_places=2)
 
-    objects = scoped_manager("client")
+    objects = ScopedManager("client")
 
     class Meta:
         ordering = ["-pk"]
@@ -180,7 +180,7 @@ class ClaimLine(models.Model):
         max_length=30, unique=True, help_text="REF*6R, echoed in the ERA for line posting"
     )
 
-    objects = scoped_manager("claim__client")
+    objects = ScopedManager("claim__client")
 
     class Meta:
         ordering = ["claim", "line_number"]
@@ -205,7 +205,7 @@ class ClaimStatusChange(models.Model):
     actor = models.CharField(max_length=150)
     reason = models.CharField(max_length=255, blank=True)
 
-    objects = scoped_manager("claim__client")
+    objects = ScopedManager("claim__client")
 
     class Meta:
         ordering = ["at", "pk"]

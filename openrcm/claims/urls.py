@@ -1,2 +1,9 @@
+from django.urls import path
+
+from openrcm.claims import views
+
 app_name = "claims"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.claim_list_view, name="list"),
+    path("<int:pk>/", views.claim_detail_view, name="detail"),
+]

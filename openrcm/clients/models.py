@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from openrcm.core.fields import EncryptedTextField, SearchHashField
 from openrcm.core.models import PostalAddress, TimeStamped
-from openrcm.core.scoping import scoped_manager
+from openrcm.core.scoping import ScopedManager
 from openrcm.rules.identifiers import normalize_tin
 
 
@@ -29,7 +29,7 @@ class Client(TimeStamped, PostalAddress):
     pay_to_state = models.CharField(max_length=2, blank=True)
     pay_to_zip_code = models.CharField(max_length=10, blank=True)
 
-    objects = scoped_manager("")
+    objects = ScopedManager("")
 
     class Meta:
         ordering = ["short_name"]
@@ -68,7 +68,7 @@ class Contract(TimeStamped):
     services = models.JSONField(default=list, help_text="Services bought (ContractService).")
     fee_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
 
-    objects = scoped_manager("client")
+    objects = ScopedManager("client")
 
     class Meta:
         ordering = ["client", "-start_date"]
@@ -95,7 +95,7 @@ class ContractStatusChange(models.Model):
     actor = models.CharField(max_length=150)
     reason = models.CharField(max_length=255, blank=True)
 
-    objects = scoped_manager("contract__client")
+    objects = ScopedManager("contract__client")
 
     class Meta:
         ordering = ["at", "pk"]
@@ -115,7 +115,7 @@ class Provider(TimeStamped):
     taxonomy = models.CharField(max_length=10)
     active = models.BooleanField(default=True)
 
-    objects = scoped_manager("client")
+    objects = ScopedManager("client")
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -143,7 +143,7 @@ class ClientContact(TimeStamped):
     phone = models.CharField(max_length=16, blank=True)
     email = models.EmailField(blank=True)
 
-    objects = scoped_manager("client")
+    objects = ScopedManager("client")
 
     class Meta:
         ordering = ["name"]

@@ -73,7 +73,9 @@ class EncryptedDateField(EncryptedTextField):
     def decode_plaintext(self, text: str) -> Any:
         return datetime.date.fromisoformat(text)
 
-    def formfield(self, **kwargs: Any) -> Any:
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> Any:
         return forms.DateField(**{"required": not self.blank, **kwargs})
 
 

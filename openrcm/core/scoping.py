@@ -28,9 +28,18 @@ def visible_client_ids(user: Any) -> set[int] | None:
 
 
 class ScopedQuerySet(models.QuerySet[_M]):
-    """A queryset that knows the path from its model to the owning client."""
+    """A queryset that knows the path from its model to the owning client.
 
-    client_path = "client"
+    The path is the model's ``client_scope`` ("" for Client itself), set by the
+    ``ScopedManager`` the model declares.
+    """
+
+    @property
+    def client_path(self) -> str:
+        path: str | None = getattr(self.model, "client_scope", None)
+        if path is None:
+            raise TypeError(f"{self.model.__name__} declares no client_scope")
+        return path
 
     def for_user(self, user: Any) -> ScopedQuerySet[_M]:
         ids = visible_client_ids(user)
@@ -44,11 +53,31 @@ class ScopedQuerySet(models.QuerySet[_M]):
         return self.filter(**{lookup: client_id})
 
 
-def scoped_manager(client_path: str) -> Any:
-    """``objects = scoped_manager("patient__client")`` on a client-owned model."""
-    queryset_class = type(
-        f"ScopedQuerySet_{client_path or 'self'}",
-        (ScopedQuerySet,),
-        {"client_path": client_path, "__module__": __name__},
-    )
-    return queryset_class.as_manager()
+class ScopedManager(models.Manager[_M]):
+    """``objects = ScopedManager("patient__client")`` on a client-owned model.
+
+    The argument is the lookup path from the model to its Client ("" on Client).
+    """
+
+    def __init__(self, client_path: str | None = None) -> None:
+        # Related managers subclass this one and call __init__() with no argument; the
+        # path they need is already on the model (client_scope).
+        super().__init__()
+        self.client_path = client_path
+
+    def deconstruct(self) -> Any:
+        return super().deconstruct()
+
+    def contribute_to_class(self, cls: type[_M], name: str) -> None:  # type: ignore[override]
+        super().contribute_to_class(cls, name)
+        if self.client_path is not None:
+            cls.client_scope = self.client_path  # type: ignore[attr-defined]
+
+    def get_queryset(self) -> ScopedQuerySet[_M]:
+        return ScopedQuerySet(self.model, using=self._db)
+
+    def for_user(self, user: Any) -> ScopedQuerySet[_M]:
+        return self.get_queryset().for_user(user)
+
+    def for_client(self, client_id: int) -> ScopedQuerySet[_M]:
+        return self.get_queryset().for_client(client_id)

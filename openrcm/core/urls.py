@@ -1,2 +1,8 @@
+from django.urls import path
+
+from openrcm.core import views
+
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]

@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from openrcm.core.fields import EncryptedDateField, EncryptedTextField, SearchHashField
 from openrcm.core.models import TimeStamped
-from openrcm.core.scoping import scoped_manager
+from openrcm.core.scoping import ScopedManager
 from openrcm.rules.identifiers import (
     normalize_date,
     normalize_email,
@@ -67,7 +67,7 @@ class Patient(TimeStamped):
     guarantor_street1 = EncryptedTextField(blank=True, default="")
     guarantor_phone = EncryptedTextField(blank=True, default="")
 
-    objects = scoped_manager("client")
+    objects = ScopedManager("client")
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -127,7 +127,7 @@ class Coverage(TimeStamped):
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
 
-    objects = scoped_manager("patient__client")
+    objects = ScopedManager("patient__client")
 
     class Meta:
         ordering = ["patient", "priority", "-effective_from"]

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from openrcm.core.models import PostalAddress, TimeStamped
-from openrcm.core.scoping import scoped_manager
+from openrcm.core.scoping import ScopedManager
 
 
 class PayerType(models.TextChoices):
@@ -76,7 +76,7 @@ class FeeSchedule(TimeStamped):
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
 
-    objects = scoped_manager("client")
+    objects = ScopedManager("client")
 
     class Meta:
         ordering = ["client", "payer", "-effective_from"]

@@ -22,6 +22,16 @@ class AuditAction(models.TextChoices):
     KEYS_ROTATED = "keys_rotated", "Keys rotated"
 
 
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """Refuses bulk changes: audit rows are only ever appended (``audit_record``)."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise RuntimeError("audit rows are append-only; they are never changed")
+
+    def delete(self) -> Any:
+        raise RuntimeError("audit rows are append-only; they are never deleted")
+
+
 class AuditEvent(models.Model):
     """One thing someone did or tried. Never updated, never deleted.
 
@@ -45,6 +55,8 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["sequence"]

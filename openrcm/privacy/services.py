@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import getpass
 import hashlib
+import ipaddress
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 from django.db import models, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from openrcm.core.actor import Actor
@@ -74,7 +80,7 @@ def audit_record(
         "object_id": object_id,
         "changes": changes or {},
         "detail": detail[:255],
-        "ip": actor.ip,
+        "ip": _normalized_ip(actor.ip),
         "user_agent": (actor.user_agent or "")[:255],
         "request_id": actor.request_id or "",
     }
@@ -84,6 +90,18 @@ def audit_record(
     head.last_hash = row_hash
     head.save(update_fields=["last_sequence", "last_hash"])
     return event
+
+
+def _normalized_ip(raw: str | None) -> str | None:
+    """The address as the database will store it (so the hash verifies on read-back)."""
+    if not raw:
+        return None
+    try:
+        ipaddress.ip_address(raw.strip())
+    except ValueError:
+        return None
+    prepared: str = AuditEvent._meta.get_field("ip").get_prep_value(raw.strip())
+    return prepared
 
 
 @dataclass(frozen=True)
@@ -137,3 +155,100 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
     return str(value)
+
+
+def audit_read(
+    request: HttpRequest, obj: models.Model, *, via: str = "page", detail: str = ""
+) -> AuditEvent:
+    """Record that the signed-in user of ``request`` was shown ``obj`` (a patient record).
+
+    Views, API routes, exports and PDFs call it for every record they show. ``via`` says
+    how ("page", "api", "export", "pdf").
+    """
+    from openrcm.core.middleware import request_actor
+
+    actor = getattr(request, "actor", None) or request_actor(request)
+    text = f"{via}: {detail}" if detail else via
+    return audit_record(actor=actor, action=AuditAction.READ, obj=obj, detail=text)
+
+
+AUDIT_EXPORT_COLUMNS = (
+    "sequence",
+    "at",
+    "actor",
+    "user_id",
+    "role",
+    "client_id",
+    "action",
+    "object_type",
+    "object_id",
+    "changes",
+    "detail",
+    "ip",
+    "user_agent",
+    "request_id",
+    "prev_hash",
+    "row_hash",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        text = json.dumps(value, sort_keys=True, default=str)
+    elif hasattr(value, "isoformat"):
+        text = value.isoformat()
+    else:
+        text = str(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+def audit_export_rows(rows: Iterable[AuditEvent]) -> Iterator[list[str]]:
+    """The CSV header, then one list of cells per audit row."""
+    yield list(AUDIT_EXPORT_COLUMNS)
+    for event in rows:
+        yield [_csv_cell(getattr(event, name)) for name in AUDIT_EXPORT_COLUMNS]
+
+
+def audit_rows_until_now(rows: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+    """``rows`` limited to what exists now (rows appended later are left out)."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    return rows.filter(sequence__lte=head.last_sequence if head else 0)
+
+
+def audit_export_record(*, actor: Actor, row_count: int, description: str) -> AuditEvent:
+    """An export of the audit trail is itself an audited event."""
+    return audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        detail=f"audit trail export, {row_count} rows: {description}"[:255],
+    )
+
+
+def audit_export_csv(
+    *, actor: Actor, rows: QuerySet[AuditEvent], out: TextIO | Any, description: str
+) -> int:
+    """Write ``rows`` as CSV to ``out`` and audit the export; the number of rows written.
+
+    The export row is written first (an export that fails midway still leaves a trace)
+    and is not part of the file: only rows that existed when the export began are.
+    """
+    rows = audit_rows_until_now(rows)
+    count = rows.count()
+    audit_export_record(actor=actor, row_count=count, description=description)
+    writer = csv.writer(out)
+    for cells in audit_export_rows(rows.order_by("sequence").iterator(chunk_size=2000)):
+        writer.writerow(cells)
+    return count
+
+
+def cli_actor(command: str) -> Actor:
+    """The actor of a command-line run: the command and the operating-system account."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return Actor(label=f"cli:{command}:{who}"[:150])

@@ -13,8 +13,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1]
 PURE = ("x12", "rules", "codesets")
 # What each pure package may import from openrcm (dependencies point down only).
-ALLOWED_OPENRCM = {"x12": {"openrcm.x12"}, "rules": {"openrcm.rules"}, "codesets": {
-    "openrcm.codesets", "openrcm.rules"}}
+ALLOWED_OPENRCM = {
+    "x12": {"openrcm.x12"},
+    "rules": {"openrcm.rules"},
+    "codesets": {"openrcm.codesets", "openrcm.rules"},
+}
 
 
 def imported_modules(path: Path) -> set[str]:

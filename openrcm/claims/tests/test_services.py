@@ -35,7 +35,8 @@ def refused(patient, provider, **override) -> dict[str, str]:
     with pytest.raises(ValidationFailed) as caught:
         make_encounter(patient, provider, **override)
     assert not Encounter.objects.exists()
-    assert not EncounterDiagnosis.objects.exists() and not ChargeLine.objects.exists()
+    assert not EncounterDiagnosis.objects.exists()
+    assert not ChargeLine.objects.exists()
     return dict(caught.value.problems)
 
 
@@ -68,7 +69,11 @@ def test_unknown_and_malformed_diagnoses_are_refused(visit):
         (ChargeInput("9921", "10"), "charges[1].procedure_code", "not a procedure code"),
         (ChargeInput("99213", "-10"), "charges[1].charge_amount", "greater than zero"),
         (ChargeInput("99213", "0"), "charges[1].charge_amount", "greater than zero"),
-        (ChargeInput("99213", 10.5), "charges[1].charge_amount", "is a float"),
+        (
+            ChargeInput("99213", 10.5),  # type: ignore[arg-type]  # a float on purpose: refused
+            "charges[1].charge_amount",
+            "is a float",
+        ),
         (ChargeInput("99213", "10", units=0), "charges[1].units", "greater than zero"),
         (ChargeInput("99213", "10", modifiers=("2",)), "charges[1].modifiers", "not a modifier"),
         (
@@ -89,7 +94,7 @@ def test_bad_charges_are_refused(visit, charge, field, words):
 
 
 def test_other_encounter_problems(visit):
-    patient, provider = visit
+    patient, _provider = visit
     other_practice_provider = make_provider(make_client())
     found = refused(
         patient,
@@ -112,7 +117,8 @@ def test_primary_claim_made_once_from_the_encounter(visit):
     make_coverage(patient, make_payer(), priority="S", effective_from=datetime.date(2025, 1, 1))
     encounter = make_encounter(patient, provider)
     (claim,) = claims_create_for_encounter(actor=TEST_ACTOR, encounter=encounter)
-    assert claim.coverage == primary and claim.payer == primary.payer
+    assert claim.coverage == primary
+    assert claim.payer == primary.payer
     assert claim.status == ClaimStatus.DRAFT
     assert claim.total_charge == Decimal("170.00")
     assert [line.line_item_control_number for line in claim.lines.all()] == [

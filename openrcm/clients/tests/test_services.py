@@ -15,7 +15,7 @@ from openrcm.clients.services import (
     provider_create,
 )
 from openrcm.core.errors import TransitionNotAllowed, ValidationFailed
-from openrcm.core.testing import TEST_ACTOR, make_client, made_up_npi
+from openrcm.core.testing import TEST_ACTOR, made_up_npi, make_client
 from openrcm.privacy.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,8 @@ def test_client_is_created_with_an_audit_row():
     assert Client.objects.get(pk=client.pk).legal_name == "Harbor Cardiology PC"
     assert client.phone == "+12125550100"
     event = AuditEvent.objects.get(object_type="clients.client", object_id=str(client.pk))
-    assert event.action == "create" and event.client_id == client.pk
+    assert event.action == "create"
+    assert event.client_id == client.pk
 
 
 @pytest.mark.parametrize(
@@ -97,7 +98,10 @@ def test_contract_moves_prospect_active_ended_and_records_each_step():
     assert steps == [("", "prospect"), ("prospect", "active"), ("active", "ended")]
     with pytest.raises(TransitionNotAllowed, match="cannot become active"):
         contract_transition(
-            actor=TEST_ACTOR, contract=contract, to=ContractStatus.ACTIVE, on=datetime.date(2026, 7, 1)
+            actor=TEST_ACTOR,
+            contract=contract,
+            to=ContractStatus.ACTIVE,
+            on=datetime.date(2026, 7, 1),
         )
 
 

@@ -46,9 +46,7 @@ def test_account_number_unique_within_a_practice_only():
 
 def test_update_audits_names_in_clear_and_identifiers_only_as_changed():
     patient = make_patient(make_client(), last_name="Rivera")
-    patient_update(
-        actor=TEST_ACTOR, patient=patient, last_name="Rivera-Cole", ssn="987-65-4321"
-    )
+    patient_update(actor=TEST_ACTOR, patient=patient, last_name="Rivera-Cole", ssn="987-65-4321")
     event = AuditEvent.objects.get(action="update", object_type="patients.patient")
     assert event.changes == {"last_name": ["Rivera", "Rivera-Cole"], "ssn": "changed"}
     assert Patient.objects.get(pk=patient.pk).ssn == "987-65-4321"
@@ -102,7 +100,10 @@ def test_coverage_end_records_the_lapse():
     patient = make_patient(make_client())
     coverage = make_coverage(patient, make_payer(), effective_from=datetime.date(2025, 1, 1))
     coverage_end(
-        actor=TEST_ACTOR, coverage=coverage, effective_to=datetime.date(2026, 1, 31), reason="lapsed"
+        actor=TEST_ACTOR,
+        coverage=coverage,
+        effective_to=datetime.date(2026, 1, 31),
+        reason="lapsed",
     )
     coverage.refresh_from_db()
     assert not coverage.is_active_on(datetime.date(2026, 2, 1))

@@ -53,14 +53,20 @@ def test_bad_rate_stores_nothing():
             payer=payer,
             name="bad",
             effective_from=datetime.date(2026, 1, 1),
-            rates={("99213", ""): "-5", ("9921", ""): "10", ("99214", "X"): "10", ("99215", ""): 1.5},
+            rates={
+                ("99213", ""): "-5",
+                ("9921", ""): "10",
+                ("99214", "X"): "10",
+                ("99215", ""): 1.5,  # type: ignore[dict-item]  # a float on purpose: refused
+            },
         )
     text = str(caught.value)
     assert "must not be negative" in text
     assert "'9921' is not a procedure code" in text
     assert "'X' is not a modifier" in text
     assert "is a float" in text
-    assert not FeeSchedule.objects.exists() and not FeeScheduleRate.objects.exists()
+    assert not FeeSchedule.objects.exists()
+    assert not FeeScheduleRate.objects.exists()
 
 
 def test_overlapping_schedules_for_same_client_and_payer_refused():
