@@ -38,11 +38,19 @@ def check_claim(claim: ClaimPayment, control_number: str = "") -> list[X12Balanc
     line_adjustments = ZERO
     patient_share = ZERO
     for line in claim.lines:
-        adjusted = ZERO
-        for adjustment in line.adjustments:
-            adjusted += adjustment.amount
+        adjustments = line.adjustments
+        if len(adjustments) == 1:  # the usual line: one CAS adjustment
+            (adjustment,) = adjustments
+            adjusted = adjustment.amount
             if adjustment.group == "PR":
-                patient_share += adjustment.amount
+                patient_share += adjusted
+        else:
+            adjusted = ZERO
+            for adjustment in adjustments:
+                amount = adjustment.amount
+                adjusted += amount
+                if adjustment.group == "PR":
+                    patient_share += amount
         line_adjustments += adjusted
         if line.charge - adjusted != line.paid:
             findings.append(
@@ -59,9 +67,10 @@ def check_claim(claim: ClaimPayment, control_number: str = "") -> list[X12Balanc
             )
     claim_adjustments = ZERO
     for adjustment in claim.adjustments:
-        claim_adjustments += adjustment.amount
+        amount = adjustment.amount
+        claim_adjustments += amount
         if adjustment.group == "PR":
-            patient_share += adjustment.amount
+            patient_share += amount
     expected = claim.charge - claim_adjustments - line_adjustments
     if expected != claim.paid:
         findings.append(

@@ -1,10 +1,13 @@
 """835 Health Care Claim Payment/Advice (005010X221A1) reader.
 
 The reader looks at the first three characters of each segment to decide what it is and
-splits only the segments it keeps, so it stays fast on large remittances. It builds
-:class:`~openrcm.x12.models.Remittance` documents, or in streaming mode hands out the
-header, then each claim as soon as it is complete, then a trailer with the provider
-adjustments and totals (bounded memory whatever the number of claims).
+splits only the segments it keeps, so it stays fast on large remittances. Header and
+trailer segments are read one by one; a claim (CLP up to the next CLP, LX, PLB or
+envelope segment) is read in one tight loop that keeps its state, and that of its open
+service line, in local variables. It builds :class:`~openrcm.x12.models.Remittance`
+documents, or in streaming mode hands out the header, then each claim as soon as it is
+complete, then a trailer with the provider adjustments and totals (bounded memory
+whatever the number of claims).
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ from openrcm.x12.models import (
 from openrcm.x12.reader import Report, envelope_stop_keys
 from openrcm.x12.values import (
     _dates,
-    _decimals,
     optional_date,
     optional_decimal,
     parse_date,
@@ -50,7 +52,31 @@ _new_line = fast_constructor(ServicePayment)
 _new_claim = fast_constructor(ClaimPayment)
 _new_adjustment = fast_constructor(Adjustment)
 _new_name = fast_constructor(Name)
+_new_reference = fast_constructor(Reference)
 _PLB_LAST = 14
+_MIA_KEPT = (5, 20, 21, 22, 23, 24)
+_MOA_KEPT = (3, 4, 5, 6, 7)
+# The key of "no more segments" in the claim loop (longer than any segment key).
+_END_OF_CLAIM = "end of claim"
+_UNIQUE_NAMES = frozenset({"QC", "IL", "74"})
+# A service line read but not yet built: SVC elements, position, dates, adjustments,
+# line item control number, references, allowed amount, amounts, remarks, other
+# segments, and where its problems go among the claim's (-1: at the end).
+_OpenLine = tuple[
+    list[str],
+    int,
+    date | None,
+    date | None,
+    date | None,
+    list[Adjustment],
+    str,
+    list[Reference],
+    Decimal | None,
+    list[tuple[str, Decimal]],
+    list[str],
+    list[str],
+    int,
+]
 
 
 def _e(elements: list[str], index: int) -> str:
@@ -62,21 +88,27 @@ def parse_name(elements: list[str]) -> Name:
     return _new_name(e[1], e[2], e[3], e[4], e[5], e[7], e[8], e[9])
 
 
-_procedures: dict[tuple[str, str], Procedure] = {}
+# Procedure composites repeat: one cache per component separator, keyed by the text.
+_procedures: dict[str, dict[str, Procedure]] = {}
+
+
+def _procedure_cache(component: str) -> dict[str, Procedure]:
+    return _procedures.setdefault(component, {})
 
 
 def parse_procedure(text: str, component: str, position: int, segment_id: str) -> Procedure:
     """A C003 composite (qualifier:code:modifier...:description); cached, it repeats."""
-    found = _procedures.get((text, component))
+    cache = _procedure_cache(component)
+    found = cache.get(text)
     if found is not None:
         return found
     parts = text.split(component)
     parts += [""] * (7 - len(parts))
     modifiers = tuple(m for m in parts[2:6] if m)
     procedure = Procedure(parts[0], parts[1], modifiers, parts[6])
-    if len(_procedures) >= 65536:
-        _procedures.clear()
-    _procedures[(text, component)] = procedure
+    if len(cache) >= 65536:
+        cache.clear()
+    cache[text] = procedure
     return procedure
 
 
@@ -88,6 +120,41 @@ def _no_group(position: int) -> str:
         element=1,
         expected="CO, PR, OA or PI",
         found="",
+    )
+
+
+def _reference(e: list[str]) -> Reference:
+    n = len(e)
+    return _new_reference(e[1] if n > 1 else "", e[2] if n > 2 else "", e[3] if n > 3 else "")
+
+
+def _kept(e: list[str], indexes: tuple[int, ...]) -> tuple[str, ...]:
+    n = len(e)
+    return tuple(e[i] for i in indexes if i < n and e[i])
+
+
+def _is_tag(tag: str) -> bool:
+    return 2 <= len(tag) <= 3 and tag.isascii() and tag.isalnum() and tag.isupper()
+
+
+def _no_component(composite: str, component: str, position: int) -> X12SyntaxError:
+    return X12SyntaxError(
+        "SVC01 has no component separator: qualifier and procedure code are not told apart",
+        segment_position=position,
+        segment_id="SVC",
+        element=1,
+        expected=f"qualifier{component}code",
+        found=composite,
+        severity="warning",
+    )
+
+
+def _not_a_segment(raw: str, position: int) -> X12SyntaxError:
+    return X12SyntaxError(
+        "not a segment: the segment ID must be 2 or 3 capital letters or digits",
+        segment_position=position,
+        expected="a segment ID",
+        found=raw[:20],
     )
 
 
@@ -168,70 +235,13 @@ def parse_contact(elements: list[str]) -> Contact:
     return Contact(_e(elements, 1), _e(elements, 2), tuple(numbers))
 
 
-class _Line:
-    __slots__ = (
-        "allowed",
-        "amounts",
-        "cas",
-        "date",
-        "end",
-        "lic",
-        "other",
-        "position",
-        "references",
-        "remarks",
-        "start",
-        "svc",
-    )
-
-    def __init__(self, svc: list[str], position: int) -> None:
-        self.svc = svc
-        self.position = position
-        self.date: date | None = None
-        self.start: date | None = None
-        self.end: date | None = None
-        self.cas: list[Adjustment] = []
-        self.lic = ""
-        self.references: list[Reference] = []
-        self.allowed: Decimal | None = None
-        self.amounts: list[tuple[str, Decimal]] = []
-        self.remarks: list[str] = []
-        self.other: list[str] = []
-
-
-class _Claim:
-    __slots__ = (
-        "amounts",
-        "cas",
-        "clp",
-        "dates",
-        "header_number",
-        "lines",
-        "mia",
-        "moa",
-        "names",
-        "other",
-        "position",
-        "references",
-    )
-
-    def __init__(self, clp: list[str], position: int, header_number: str) -> None:
-        self.clp = clp
-        self.position = position
-        self.header_number = header_number
-        self.cas: list[Adjustment] = []
-        self.names: list[Name] = []
-        self.mia: tuple[str, ...] = ()
-        self.moa: tuple[str, ...] = ()
-        self.dates: dict[str, tuple[str, int]] = {}
-        self.references: list[Reference] = []
-        self.amounts: list[tuple[str, Decimal]] = []
-        self.lines: list[ServicePayment] = []
-        self.other: list[str] = []
-
-
 class RemittanceReader:
-    """Body reader for one 835 transaction set (see :mod:`openrcm.x12.reader`)."""
+    """Body reader for one 835 transaction set (see :mod:`openrcm.x12.reader`).
+
+    A claim cut by the end of a batch is carried whole into the next batch and read
+    there; nothing of it is kept or reported before it is complete, so every problem is
+    reported once, in file order.
+    """
 
     def __init__(
         self,
@@ -245,6 +255,15 @@ class RemittanceReader:
         self._sep = delimiters.element
         self._component = delimiters.component
         self._stops = envelope_stop_keys(delimiters.element)
+        # What ends a claim: the next claim, header number (LX), PLB or envelope segment.
+        self._ends = self._stops | {"CLP", "LX" + self._sep, "PLB"}
+        # Segments a claim keeps as read without checking their ID (known 835 segments).
+        self._kept_keys = frozenset(
+            {"TRN", "PER", "N1" + self._sep, "N3" + self._sep, "N4" + self._sep}
+        )
+        self._lq_key = "LQ" + self._sep
+        self._procedures = _procedure_cache(delimiters.component)
+        self._names: dict[str, Name] = {}
         self._report = report
         self._stream = stream
         self._payment: Payment | None = None
@@ -256,8 +275,9 @@ class RemittanceReader:
         self._header_done = False
         self._header: RemittanceHeader | None = None
         self._header_number = ""
-        self._claim: _Claim | None = None
-        self._line: _Line | None = None
+        self._carry: list[str] = []
+        self._carry_position = 0
+        self._deferred: tuple[ClaimPayment | None, list[X12Error]] | None = None
         self._claims: list[ClaimPayment] = []
         self._ready: list[object] = []
         self._plbs: list[ProviderAdjustment] = []
@@ -269,242 +289,515 @@ class RemittanceReader:
     # ------------------------------------------------------------------ segments
 
     def feed(self, segments: list[str], index: int, position: int) -> int:
+        offset = 0
+        if self._carry:
+            # The claim left open at the end of the last batch goes on in this one. It is
+            # read once it has ended (so a claim spanning many batches is read once).
+            ends = self._ends
+            end = index
+            count = len(segments)
+            while end < count and segments[end][:3] not in ends:
+                end += 1
+            if end == count:
+                self._carry += segments[index:]
+                return count
+            carry = self._carry
+            self._carry = []
+            offset = index - len(carry)
+            segments = carry + segments[index:]
+            index = 0
+            position = self._carry_position
         stops = self._stops
-        slow = self._segment
-        sep = self._sep
-        dec_get = _decimals.get
-        date_get = _dates.get
-        lx_key = "LX" + sep
-        lq_key = "LQ" + sep
         n = len(segments)
         while index < n:
             raw = segments[index]
             key = raw[:3]
+            if key == "CLP":
+                if not self._header_done:
+                    try:
+                        self._finish_header()
+                    except X12Error as problem:
+                        self._report(problem)
+                end, done = self._read_claim(segments, index, position, False)
+                if not done:
+                    # Cut by the end of the batch: the claim is read with the next one.
+                    self._carry = segments[index:end]
+                    self._carry_position = position
+                    return end + offset
+                position += end - index
+                index = end
+                continue
+            if key in stops:
+                return index + offset
             try:
-                if key == "DTM" and self._line is not None:
-                    e = raw.split(sep)
-                    line = self._line
-                    if len(e) == 3:
-                        qualifier, value = e[1], e[2]
-                        day = date_get(value)
-                        if day is None:
-                            day = parse_date(value, position, "DTM", 2)
-                        if qualifier == "472":
-                            line.date = day
-                        elif qualifier == "150":
-                            line.start = day
-                        elif qualifier == "151":
-                            line.end = day
-                        else:
-                            line.other.append(raw)
-                    else:
-                        slow(raw, key, position)
-                elif key == "SVC":
-                    claim = self._claim
-                    if claim is None:
-                        raise X12StructureError(
-                            "SVC before any CLP",
-                            segment_position=position,
-                            segment_id="SVC",
-                            expected="CLP",
-                        )
-                    if self._line is not None:
-                        self._close_line(claim, self._line)
-                    self._line = _Line(raw.split(sep), position)
-                elif key == "CAS":
-                    e = raw.split(sep)
-                    if len(e) == 4 and e[2]:
-                        amount = dec_get(e[3])
-                        if amount is None:
-                            amount = parse_decimal(e[3], position, "CAS", 3)
-                        adjustments = [
-                            _new_adjustment(e[1] or _no_group(position), e[2], amount, None)
-                        ]
-                    else:
-                        adjustments = parse_adjustments(e, position)
-                    if self._line is not None:
-                        self._line.cas.extend(adjustments)
-                    elif self._claim is not None:
-                        self._claim.cas.extend(adjustments)
-                    else:
-                        raise X12StructureError(
-                            "CAS before any CLP",
-                            segment_position=position,
-                            segment_id="CAS",
-                            expected="CLP",
-                        )
-                elif key == "AMT" and self._line is not None:
-                    e = raw.split(sep)
-                    if len(e) == 3 and e[1] == "B6" and e[2]:
-                        amount = dec_get(e[2])
-                        if amount is None:
-                            amount = parse_decimal(e[2], position, "AMT", 2)
-                        self._line.allowed = amount
-                    else:
-                        slow(raw, key, position)
-                elif key == "REF" and self._line is not None and raw[4:6] == "6R":
-                    e = raw.split(sep)
-                    if len(e) == 3 and e[1] == "6R":
-                        self._line.lic = e[2]
-                    else:
-                        slow(raw, key, position)
-                elif key == "CLP":
-                    self._start_claim(raw, position)
-                elif key == "NM1" and self._claim is not None and self._line is None:
-                    self._claim.names.append(parse_name(raw.split(sep)))
-                elif key == lq_key and self._line is not None and raw[3:5] == "HE":
-                    e = raw.split(sep)
-                    if len(e) == 3 and e[1] == "HE":
-                        self._line.remarks.append(e[2])
-                    else:
-                        slow(raw, key, position)
-                elif key in stops:
-                    return index
-                elif key == lx_key:
-                    slow(raw, key, position)
-                else:
-                    slow(raw, key, position)
+                self._segment(raw, key, position)
             except X12Error as problem:
                 # Strict mode raises here; lenient mode reports and reads on.
                 self._report(problem)
-            except (ValueError, IndexError, ArithmeticError) as exc:  # pragma: no cover
-                self._report(
-                    X12SyntaxError(
-                        f"unreadable segment ({type(exc).__name__})",
-                        segment_position=position,
-                        found=raw[:30],
-                    )
-                )
             index += 1
             position += 1
-        return index
+        return n + offset
+
+    def _read_claim(
+        self, segments: list[str], start: int, position: int, final: bool
+    ) -> tuple[int, bool]:
+        """Read the claim whose CLP is ``segments[start]``: (index after it, True).
+
+        Returns (len(segments), False), having kept and reported nothing, when the
+        segments end before the claim does and more may come (``final`` False): the
+        caller carries the claim over to the next batch.
+        """
+        stops = self._stops
+        sep = self._sep
+        lq_key = self._lq_key
+        kept_keys = self._kept_keys
+        date_get = _dates.get
+        to_decimal = parse_decimal
+        new_adjustment = _new_adjustment
+        new_line = _new_line
+        name_cache = self._names
+        name_get = name_cache.get
+        component = self._component
+        procedure_get = self._procedures.get
+        ends = self._ends
+        problems: list[X12Error] = []
+        n = len(segments)
+        # Loop 2100 (the claim).
+        lines: list[ServicePayment] = []
+        claim_cas: list[Adjustment] = []
+        names: list[Name] = []
+        statement_from: date | None = None
+        statement_to: date | None = None
+        received: date | None = None
+        other_dates: dict[str, str] | None = None  # DTMs of other qualifiers, last wins
+        references: list[Reference] = []
+        amounts: list[tuple[str, Decimal]] = []
+        other: list[str] = []
+        mia: tuple[str, ...] = ()
+        moa: tuple[str, ...] = ()
+        # Loop 2110 (the open service line); cas and line_other are the claim's lists
+        # while no line is open.
+        svc: list[str] | None = None
+        svc_position = 0
+        service_date: date | None = None
+        start_date: date | None = None
+        end_date: date | None = None
+        cas = claim_cas
+        lic = ""
+        line_references: list[Reference] = []
+        allowed: Decimal | None = None
+        line_amounts: list[tuple[str, Decimal]] = []
+        remarks: list[str] = []
+        line_other = other
+        built: ClaimPayment | None = None
+        # Service lines are built when the claim ends; the last element of each is where
+        # its problems go in ``problems`` (they belong after those found before its end).
+        pending: list[_OpenLine] = []
+        delta = position - start  # the file position of segments[index] is index + delta
+        for index in range(start + 1, n):
+            raw = segments[index]
+            key = raw[:3]
+            try:
+                if key == "DTM":
+                    e = raw.split(sep)
+                    if svc is not None:
+                        if len(e) == 3:
+                            value = e[2]
+                            day = date_get(value) or parse_date(value, index + delta, "DTM", 2)
+                            qualifier = e[1]
+                            if qualifier == "472":
+                                service_date = day
+                            elif qualifier == "150":
+                                start_date = day
+                            elif qualifier == "151":
+                                end_date = day
+                            else:
+                                line_other.append(raw)
+                        else:
+                            line_other.append(raw)
+                    else:
+                        qualifier = e[1] if len(e) > 1 else ""
+                        value = e[2] if len(e) > 2 else ""
+                        if qualifier == "232":
+                            statement_from = (
+                                (date_get(value) or parse_date(value, index + delta, e[0], 2))
+                                if value
+                                else None
+                            )
+                        elif qualifier == "233":
+                            statement_to = (
+                                (date_get(value) or parse_date(value, index + delta, e[0], 2))
+                                if value
+                                else None
+                            )
+                        elif qualifier == "050":
+                            received = (
+                                (date_get(value) or parse_date(value, index + delta, e[0], 2))
+                                if value
+                                else None
+                            )
+                        else:
+                            if other_dates is None:
+                                other_dates = {}
+                            other_dates[qualifier] = value
+                            if value and date_get(value) is None:
+                                parse_date(value, index + delta, e[0], 2)
+                elif key == "CAS":
+                    e = raw.split(sep)
+                    if len(e) == 4 and e[2]:
+                        amount = to_decimal(e[3], index + delta, "CAS", 3)
+                        cas.append(
+                            new_adjustment(e[1] or _no_group(index + delta), e[2], amount, None)
+                        )
+                    else:
+                        cas.extend(parse_adjustments(e, index + delta))
+                elif key == "REF":
+                    e = raw.split(sep)
+                    if svc is None:
+                        references.append(_reference(e))
+                    elif len(e) > 1 and e[1] == "6R":
+                        lic = e[2] if len(e) > 2 else ""
+                    else:
+                        line_references.append(_reference(e))
+                elif key == "AMT":
+                    e = raw.split(sep)
+                    if len(e) > 2 and e[2]:
+                        amount = to_decimal(e[2], index + delta, e[0], 2)
+                    else:
+                        amount = required_decimal(e, 2, index + delta)
+                    qualifier = e[1]
+                    if svc is None:
+                        amounts.append((qualifier, amount))
+                    elif qualifier == "B6":
+                        allowed = amount
+                    else:
+                        line_amounts.append((qualifier, amount))
+                elif key == "NM1":
+                    if svc is None:
+                        name = name_get(raw)
+                        if name is None:
+                            e = raw.split(sep)
+                            if len(e) >= 10:
+                                name = _new_name(e[1], e[2], e[3], e[4], e[5], e[7], e[8], e[9])
+                            else:
+                                name = parse_name(e)
+                            # Providers repeat claim after claim; patients do not.
+                            if name.entity not in _UNIQUE_NAMES and len(name_cache) < 4096:
+                                name_cache[raw] = name
+                        names.append(name)
+                    else:
+                        line_other.append(raw)
+                elif key == "SVC":
+                    if svc is not None:
+                        pending.append(
+                            (
+                                svc,
+                                svc_position,
+                                service_date,
+                                start_date,
+                                end_date,
+                                cas,
+                                lic,
+                                line_references,
+                                allowed,
+                                line_amounts,
+                                remarks,
+                                line_other,
+                                len(problems),
+                            )
+                        )
+                    svc = raw.split(sep)
+                    svc_position = index + delta
+                    service_date = start_date = end_date = allowed = None
+                    cas = []
+                    lic = ""
+                    line_references = []
+                    line_amounts = []
+                    remarks = []
+                    line_other = []
+                elif key in ends:
+                    break
+                elif key == lq_key:
+                    e = raw.split(sep)
+                    if svc is not None and e[1] == "HE":
+                        remarks.append(e[2] if len(e) > 2 else "")
+                    else:
+                        line_other.append(raw)
+                elif key == "MIA":
+                    mia = _kept(raw.split(sep), _MIA_KEPT)
+                    other.append(raw)
+                elif key == "MOA":
+                    moa = _kept(raw.split(sep), _MOA_KEPT)
+                    other.append(raw)
+                elif key == "BPR":
+                    self._bpr(raw.split(sep), index + delta)
+                elif key in kept_keys or _is_tag(raw.split(sep, 1)[0]):
+                    line_other.append(raw)
+                else:
+                    raise _not_a_segment(raw, index + delta)
+            except X12Error as problem:
+                problems.append(problem)
+        else:
+            if not final:
+                return n, False
+            index = n
+            key = _END_OF_CLAIM
+        if svc is not None:
+            pending.append(
+                (
+                    svc,
+                    svc_position,
+                    service_date,
+                    start_date,
+                    end_date,
+                    cas,
+                    lic,
+                    line_references,
+                    allowed,
+                    line_amounts,
+                    remarks,
+                    line_other,
+                    -1,
+                )
+            )
+        # Problems from here on come from ending the claim (see the deferral below).
+        ending = -1
+        inserted = 0
+        for (
+            line_svc,
+            line_position,
+            line_date,
+            line_start,
+            line_end,
+            line_cas,
+            line_lic,
+            line_refs,
+            line_allowed,
+            line_amts,
+            line_remarks,
+            line_others,
+            at,
+        ) in pending:
+            if at < 0:  # the line still open when the claim ended
+                ending = at = len(problems)
+            else:
+                at += inserted
+            try:
+                count = len(line_svc)
+                if count < 4:
+                    raise X12SyntaxError(
+                        "SVC needs a procedure, a charge and a paid amount",
+                        segment_position=line_position,
+                        segment_id="SVC",
+                        element=count,
+                        expected="SVC01, SVC02 and SVC03",
+                        found=sep.join(line_svc),
+                    )
+                composite = line_svc[1]
+                procedure = procedure_get(composite)
+                if procedure is None:
+                    procedure = parse_procedure(composite, component, line_position, "SVC")
+                if component not in composite:
+                    problems.insert(at, _no_component(composite, component, line_position))
+                    at += 1
+                    inserted += 1
+                billed = None
+                if count > 6 and line_svc[6]:
+                    billed = procedure_get(line_svc[6]) or parse_procedure(
+                        line_svc[6], component, line_position, "SVC"
+                    )
+                text = line_svc[2]
+                if not text:
+                    required_decimal(line_svc, 2, line_position)
+                charge = to_decimal(text, line_position, line_svc[0], 2)
+                text = line_svc[3]
+                if not text:
+                    required_decimal(line_svc, 3, line_position)
+                paid = to_decimal(text, line_position, line_svc[0], 3)
+                units = line_svc[5] if count > 5 else ""
+                units_billed = line_svc[7] if count > 7 else ""
+                lines.append(
+                    new_line(
+                        line_position,
+                        len(lines) + 1,
+                        procedure,
+                        charge,
+                        paid,
+                        line_svc[4] if count > 4 else "",
+                        to_decimal(units, line_position, line_svc[0], 5) if units else None,
+                        billed,
+                        to_decimal(units_billed, line_position, line_svc[0], 7)
+                        if units_billed
+                        else None,
+                        line_date,
+                        line_start,
+                        line_end,
+                        tuple(line_cas) if line_cas else (),
+                        line_lic,
+                        tuple(line_refs) if line_refs else (),
+                        line_allowed,
+                        tuple(line_amts) if line_amts else (),
+                        tuple(line_remarks) if line_remarks else (),
+                        tuple(line_others) if line_others else (),
+                    )
+                )
+            except X12Error as problem:
+                problems.insert(at, problem)
+                inserted += 1
+        if ending < 0:
+            ending = len(problems)
+        try:
+            e = segments[start].split(sep)
+            count = len(e)
+            if count < 5 or not e[1] or not e[2]:
+                raise X12SyntaxError(
+                    "CLP needs the patient control number, status, charge and paid amount",
+                    segment_position=position,
+                    segment_id="CLP",
+                    expected="CLP01 to CLP04",
+                    found=sep.join(e)[:60],
+                )
+            patient = insured = corrected = rendering = None
+            others: list[Name] = []
+            for name in names:
+                entity = name.entity
+                if entity == "QC" and patient is None:
+                    patient = name
+                elif entity == "IL" and insured is None:
+                    insured = name
+                elif entity == "74" and corrected is None:
+                    corrected = name
+                elif entity == "82" and rendering is None:
+                    rendering = name
+                else:
+                    others.append(name)
+            if other_dates:
+                for qualifier, value in other_dates.items():
+                    other.append(sep.join(("DTM", qualifier, value)))
+            text = e[3]
+            charge = (
+                to_decimal(text, position, "CLP", 3) if text else required_decimal(e, 3, position)
+            )
+            text = e[4]
+            paid = (
+                to_decimal(text, position, "CLP", 4) if text else required_decimal(e, 4, position)
+            )
+            text = e[5] if count > 5 else ""
+            responsibility = to_decimal(text, position, "CLP", 5) if text else None
+            built = _new_claim(
+                position,
+                self._header_number,
+                e[1],
+                e[2],
+                charge,
+                paid,
+                responsibility,
+                e[6] if count > 6 else "",
+                e[7] if count > 7 else "",
+                e[8] if count > 8 else "",
+                e[9] if count > 9 else "",
+                tuple(claim_cas) if claim_cas else (),
+                patient,
+                insured,
+                corrected,
+                rendering,
+                tuple(others) if others else (),
+                mia,
+                moa,
+                statement_from,
+                statement_to,
+                received,
+                tuple(references) if references else (),
+                tuple(amounts) if amounts else (),
+                tuple(lines),
+                tuple(other) if other else (),
+            )
+        except X12Error as problem:
+            problems.append(problem)
+            built = None
+        if key in stops:
+            # The set ends here (SE, or an envelope segment where SE was due). What ending
+            # the claim finds is reported when the set is finished, after the problems of
+            # the envelope segment, as a claim left open until the set ends always was.
+            self._deferred = (built, problems[ending:])
+            del problems[ending:]
+            built = None
+        for found in problems:
+            self._report(found)
+        if built is not None:
+            self._claim_count += 1
+            self._total_charge += built.charge
+            self._total_paid += built.paid
+            if self._stream:
+                self._ready.append(built)
+            else:
+                self._claims.append(built)
+        return index, True
+
+    def _accept(self, claim: ClaimPayment) -> None:
+        self._claim_count += 1
+        self._total_charge += claim.charge
+        self._total_paid += claim.paid
+        if self._stream:
+            self._ready.append(claim)
+        else:
+            self._claims.append(claim)
 
     def _segment(self, raw: str, key: str, pos: int) -> None:
+        """One segment outside any claim (header, LX, PLB and trailer)."""
         sep = self._sep
-        line = self._line
         if key == "DTM":
             e = raw.split(sep)
             qualifier = e[1] if len(e) > 1 else ""
-            value = e[2] if len(e) > 2 else ""
-            if line is not None:
-                day = optional_date(e, 2, pos) if len(e) == 3 else None
-                if qualifier == "472" and day is not None:
-                    line.date = day
-                elif qualifier == "150" and day is not None:
-                    line.start = day
-                elif qualifier == "151" and day is not None:
-                    line.end = day
-                else:
-                    line.other.append(raw)
-            elif self._claim is not None:
-                self._claim.dates[qualifier] = (value, pos)
-                optional_date(e, 2, pos)
-            elif qualifier == "405" and self._production_date_raw is None:
-                self._production_date_raw = (value, pos)
+            if qualifier == "405" and self._production_date_raw is None:
+                self._production_date_raw = (e[2] if len(e) > 2 else "", pos)
             else:
                 self._other(raw)
         elif key == "SVC":
-            claim = self._claim
-            if claim is None:
-                raise X12StructureError(
-                    "SVC before any CLP", segment_position=pos, segment_id="SVC", expected="CLP"
-                )
-            if line is not None:
-                self._close_line(claim, line)
-            self._line = _Line(raw.split(sep), pos)
+            raise X12StructureError(
+                "SVC before any CLP", segment_position=pos, segment_id="SVC", expected="CLP"
+            )
         elif key == "CAS":
-            adjustments = parse_adjustments(raw.split(sep), pos)
-            if line is not None:
-                line.cas.extend(adjustments)
-            elif self._claim is not None:
-                self._claim.cas.extend(adjustments)
+            e = raw.split(sep)
+            if len(e) == 4 and e[2]:
+                parse_decimal(e[3], pos, "CAS", 3)
+                if not e[1]:
+                    _no_group(pos)
             else:
-                raise X12StructureError(
-                    "CAS before any CLP", segment_position=pos, segment_id="CAS", expected="CLP"
-                )
+                parse_adjustments(e, pos)
+            raise X12StructureError(
+                "CAS before any CLP", segment_position=pos, segment_id="CAS", expected="CLP"
+            )
         elif key == "AMT":
-            e = raw.split(sep)
-            qualifier = _e(e, 1)
-            amount = required_decimal(e, 2, pos)
-            if line is not None:
-                if qualifier == "B6":
-                    line.allowed = amount
-                else:
-                    line.amounts.append((qualifier, amount))
-            elif self._claim is not None:
-                self._claim.amounts.append((qualifier, amount))
-            else:
-                self._other(raw)
-        elif key == "CLP":
-            self._start_claim(raw, pos)
+            required_decimal(raw.split(sep), 2, pos)
+            self._other(raw)
         elif key == "REF":
-            e = raw.split(sep)
-            reference = Reference(_e(e, 1), _e(e, 2), _e(e, 3))
-            if line is not None:
-                if reference.qualifier == "6R":
-                    line.lic = reference.value
-                else:
-                    line.references.append(reference)
-            elif self._claim is not None:
-                self._claim.references.append(reference)
-            elif self._parties:
+            reference = _reference(raw.split(sep))
+            if self._parties:
                 self._parties[-1].references.append(reference)
             else:
                 self._references.append(reference)
-        elif key == "NM1":
-            if self._claim is None:
-                self._other(raw)
-            else:
-                if line is not None:
-                    line.other.append(raw)
-                else:
-                    self._claim.names.append(parse_name(raw.split(sep)))
-        elif key == "LQ" + sep:
-            e = raw.split(sep)
-            if line is not None and _e(e, 1) == "HE":
-                line.remarks.append(_e(e, 2))
-            elif line is not None:
-                line.other.append(raw)
-            else:
-                self._other(raw)
         elif key == "LX" + sep:
-            self._end_claim()
             self._finish_header()
             self._header_number = _e(raw.split(sep), 1)
-        elif key == "MIA":
-            e = raw.split(sep)
-            if self._claim is not None:
-                self._claim.mia = tuple(x for x in (_e(e, i) for i in (5, 20, 21, 22, 23, 24)) if x)
-                self._claim.other.append(raw)
-            else:
-                self._other(raw)
-        elif key == "MOA":
-            e = raw.split(sep)
-            if self._claim is not None:
-                self._claim.moa = tuple(x for x in (_e(e, i) for i in range(3, 8)) if x)
-                self._claim.other.append(raw)
-            else:
-                self._other(raw)
         elif key == "PLB":
-            self._end_claim()
             self._finish_header()
             self._plb(raw.split(sep), pos)
         elif key == "BPR":
             self._bpr(raw.split(sep), pos)
         elif key == "TRN":
             e = raw.split(sep)
-            if self._trace is None and self._claim is None:
+            if self._trace is None:
                 self._trace = Trace(_e(e, 1), _e(e, 2), _e(e, 3), _e(e, 4))
             else:
                 self._other(raw)
         elif key == "N1" + sep:
-            e = raw.split(sep)
-            if self._claim is None and not self._header_done:
-                self._parties.append(_PartyBuilder(e))
+            if not self._header_done:
+                self._parties.append(_PartyBuilder(raw.split(sep)))
             else:
                 self._other(raw)
         elif key == "N3" + sep or key == "N4" + sep:
-            if self._parties and self._claim is None and not self._header_done:
+            if self._parties and not self._header_done:
                 party = self._parties[-1]
                 e = raw.split(sep)
                 if key[:2] == "N3":
@@ -516,27 +809,19 @@ class RemittanceReader:
             else:
                 self._other(raw)
         elif key == "PER":
-            if self._parties and self._claim is None and not self._header_done:
+            if self._parties and not self._header_done:
                 self._parties[-1].contacts.append(parse_contact(raw.split(sep)))
             else:
                 self._other(raw)
+        elif key in ("NM1", "MIA", "MOA") or key == self._lq_key:
+            self._other(raw)
         else:
-            tag = raw.split(sep, 1)[0]
-            if not (2 <= len(tag) <= 3 and tag.isascii() and tag.isalnum() and tag.isupper()):
-                raise X12SyntaxError(
-                    "not a segment: the segment ID must be 2 or 3 capital letters or digits",
-                    segment_position=pos,
-                    expected="a segment ID",
-                    found=raw[:20],
-                )
+            if not _is_tag(raw.split(sep, 1)[0]):
+                raise _not_a_segment(raw, pos)
             self._other(raw)
 
     def _other(self, raw: str) -> None:
-        if self._line is not None:
-            self._line.other.append(raw)
-        elif self._claim is not None:
-            self._claim.other.append(raw)
-        elif self._header_done:
+        if self._header_done:
             self._trailer_other.append(raw)
         else:
             self._header_other.append(raw)
@@ -625,7 +910,10 @@ class RemittanceReader:
         production = None
         if self._production_date_raw is not None:
             value, pos = self._production_date_raw
-            production = optional_date(["DTM", "405", value], 2, pos)
+            try:
+                production = optional_date(["DTM", "405", value], 2, pos)
+            except X12Error as problem:  # the header is still built (lenient mode)
+                self._report(problem)
         self._header = RemittanceHeader(
             self.envelope,
             self._payment,
@@ -639,151 +927,6 @@ class RemittanceReader:
         if self._stream:
             self._ready.append(self._header)
 
-    def _start_claim(self, raw: str, pos: int) -> None:
-        self._end_claim()
-        self._finish_header()
-        self._claim = _Claim(raw.split(self._sep), pos, self._header_number)
-
-    def _close_line(self, claim: _Claim, line: _Line) -> None:
-        e = line.svc
-        pos = line.position
-        n = len(e)
-        if n < 4:
-            raise X12SyntaxError(
-                "SVC needs a procedure, a charge and a paid amount",
-                segment_position=pos,
-                segment_id="SVC",
-                element=n,
-                expected="SVC01, SVC02 and SVC03",
-                found=self._sep.join(e),
-            )
-        component = self._component
-        composite = e[1]
-        if component not in composite:
-            self._report(
-                X12SyntaxError(
-                    "SVC01 has no component separator: qualifier and procedure code are "
-                    "not told apart",
-                    segment_position=pos,
-                    segment_id="SVC",
-                    element=1,
-                    expected=f"qualifier{component}code",
-                    found=composite,
-                    severity="warning",
-                )
-            )
-        procedure = parse_procedure(composite, component, pos, "SVC")
-        billed = parse_procedure(e[6], component, pos, "SVC") if n > 6 and e[6] else None
-        claim.lines.append(
-            _new_line(
-                pos,
-                len(claim.lines) + 1,
-                procedure,
-                required_decimal(e, 2, pos),
-                required_decimal(e, 3, pos),
-                e[4] if n > 4 else "",
-                optional_decimal(e, 5, pos),
-                billed,
-                optional_decimal(e, 7, pos),
-                line.date,
-                line.start,
-                line.end,
-                tuple(line.cas),
-                line.lic,
-                tuple(line.references),
-                line.allowed,
-                tuple(line.amounts),
-                tuple(line.remarks),
-                tuple(line.other),
-            )
-        )
-
-    def _end_claim(self) -> None:
-        claim = self._claim
-        if claim is None:
-            return
-        line = self._line
-        self._line = None
-        self._claim = None
-        if line is not None:
-            self._close_line(claim, line)
-        e = claim.clp
-        pos = claim.position
-        if len(e) < 5 or not e[1] or not e[2]:
-            raise X12SyntaxError(
-                "CLP needs the patient control number, status, charge and paid amount",
-                segment_position=pos,
-                segment_id="CLP",
-                expected="CLP01 to CLP04",
-                found=self._sep.join(e)[:60],
-            )
-        n = len(e)
-        patient = insured = corrected = rendering = None
-        others: list[Name] = []
-        for name in claim.names:
-            entity = name.entity
-            if entity == "QC" and patient is None:
-                patient = name
-            elif entity == "IL" and insured is None:
-                insured = name
-            elif entity == "74" and corrected is None:
-                corrected = name
-            elif entity == "82" and rendering is None:
-                rendering = name
-            else:
-                others.append(name)
-        dates = claim.dates
-        statement_from = statement_to = received = None
-        if dates:
-            for qualifier, (value, dpos) in dates.items():
-                if qualifier == "232":
-                    statement_from = optional_date(["DTM", "232", value], 2, dpos)
-                elif qualifier == "233":
-                    statement_to = optional_date(["DTM", "233", value], 2, dpos)
-                elif qualifier == "050":
-                    received = optional_date(["DTM", "050", value], 2, dpos)
-                else:
-                    claim.other.append(self._sep.join(("DTM", qualifier, value)))
-        charge = required_decimal(e, 3, pos)
-        paid = required_decimal(e, 4, pos)
-        built = _new_claim(
-            pos,
-            claim.header_number,
-            e[1],
-            e[2],
-            charge,
-            paid,
-            optional_decimal(e, 5, pos),
-            e[6] if n > 6 else "",
-            e[7] if n > 7 else "",
-            e[8] if n > 8 else "",
-            e[9] if n > 9 else "",
-            tuple(claim.cas),
-            patient,
-            insured,
-            corrected,
-            rendering,
-            tuple(others),
-            claim.mia,
-            claim.moa,
-            statement_from,
-            statement_to,
-            received,
-            tuple(claim.references),
-            tuple(claim.amounts),
-            tuple(claim.lines),
-            tuple(claim.other),
-        )
-        self._claim_count += 1
-        self._total_charge += charge
-        self._total_paid += paid
-        if self._stream:
-            self._ready.append(built)
-        else:
-            self._claims.append(built)
-
-    # ------------------------------------------------------------------ results
-
     def drain(self) -> list[object]:
         if not self._ready:
             return self._ready
@@ -792,10 +935,17 @@ class RemittanceReader:
         return ready
 
     def finish(self, complete: bool) -> object | None:
-        try:
-            self._end_claim()
-        except X12Error as problem:
-            self._report(problem)
+        if self._carry:
+            carry = self._carry
+            self._carry = []
+            self._read_claim(carry, 0, self._carry_position, True)
+        if self._deferred is not None:
+            claim, problems = self._deferred
+            self._deferred = None
+            for problem in problems:
+                self._report(problem)
+            if claim is not None:
+                self._accept(claim)
         self._finish_header()
         header = self._header
         if header is None:  # pragma: no cover - _finish_header always sets it

@@ -16,6 +16,7 @@ from openrcm.x12 import (
     X12Error,
     X12SyntaxError,
     check_remittance,
+    read_documents,
     read_file,
     stream_remittance,
 )
@@ -177,3 +178,54 @@ def test_truncation_at_every_segment_boundary_raises_or_reads_everything():
         except X12Error:
             continue
         assert documents == [complete], f"truncated after segment {k} read without error"
+
+
+@pytest.mark.parametrize("chunk_size", [256, 300, 1000])
+def test_claims_cut_by_chunk_boundaries_read_the_same(chunk_size):
+    text = remittance_835().encode()
+    (whole,) = read_file(text)
+    assert list(read_documents(text, chunk_size=chunk_size)) == [whole]
+
+
+def test_non_ascii_digits_are_not_amounts():
+    with pytest.raises(X12SyntaxError) as raised:
+        read_one(remittance_835().replace("CAS*CO*45*20", "CAS*CO*45*\u0662\u0660"))
+    assert (raised.value.segment_id, raised.value.element) == ("CAS", 3)
+
+
+def test_a_lenient_read_reports_a_bad_line_once_and_keeps_what_follows():
+    bad = [s.replace("SVC*HC:85025*200*130", "SVC*HC:85025*200*1x0") for s in CLAIM_A]
+    problems: list[X12Error] = []
+    (doc,) = read_file(remittance_835([bad, CLAIM_B]).encode(), strict=False, problems=problems)
+    assert isinstance(doc, Remittance)
+    assert [(p.segment_id, p.element) for p in problems] == [("SVC", 3)]
+    assert [c.patient_control_number for c in doc.claims] == ["PCN-A1", "PCN-B2"]
+    assert len(doc.claims[0].lines) == 1  # the unreadable line, reported, is left out
+    assert len(doc.provider_adjustments) == 2
+
+
+def test_a_bad_production_date_is_reported_and_the_document_kept():
+    problems: list[X12Error] = []
+    text = remittance_835().replace("DTM*405*20250111", "DTM*405*20251311")
+    (doc,) = read_file(text.encode(), strict=False, problems=problems)
+    assert isinstance(doc, Remittance)
+    assert doc.production_date is None
+    assert [(p.segment_id, p.element) for p in problems] == [("DTM", 2)]
+
+
+def test_reading_keeps_the_callers_frozen_objects_frozen(monkeypatch):
+    import gc
+
+    from openrcm.x12 import reader
+
+    monkeypatch.setattr(reader, "_SETTLE_AFTER", 0)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        read_one(remittance_835())
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+    read_one(remittance_835())  # with nothing frozen, reading settles its objects
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
