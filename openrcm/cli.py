@@ -15,6 +15,8 @@ OPENRCM_COMMANDS = (
     ("demo-otp", "print a demo staff user's current sign-in code (development only)"),
     ("serve", "serve the web UI (development server)"),
     ("codesets", "load and list code sets (ICD-10-CM, HCPCS, NCCI, POS, ...)"),
+    ("claims", "scrub draft claims and build and submit 837P batches"),
+    ("clearinghouse", "fetch and import 999/277CA responses from the clearinghouse"),
     ("x12", "parse and validate X12 files (835, 999, 277CA, 271, 277, 837P)"),
     ("audit", "verify and export the audit trail"),
     ("keys", "rotate field-encryption keys"),

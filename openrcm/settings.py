@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "openrcm.patients",
     "openrcm.coding",
     "openrcm.claims",
+    "openrcm.clearinghouse",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +163,22 @@ if PRODUCTION:
     CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS]
 
 OPENRCM_CODESETS_DIR = VAR_DIR / "codesets"
+
+# Clearinghouse: the embedded sandbox by default; "sftp" for a real clearinghouse mailbox.
+OPENRCM_CLEARINGHOUSE = ENV.get("OPENRCM_CLEARINGHOUSE", "sandbox")
+OPENRCM_SANDBOX_DIR = Path(ENV.get("OPENRCM_SANDBOX_DIR", str(VAR_DIR / "sandbox")))
+OPENRCM_SANDBOX_SEED = int(ENV.get("OPENRCM_SANDBOX_SEED", "0"))
+# Share of members the sandbox payers answer "not on file" (277CA A7:164), in percent.
+OPENRCM_SANDBOX_REJECT_PERCENT = int(ENV.get("OPENRCM_SANDBOX_REJECT_PERCENT", "3"))
+OPENRCM_SFTP_HOST = ENV.get("OPENRCM_SFTP_HOST", "")
+OPENRCM_SFTP_PORT = int(ENV.get("OPENRCM_SFTP_PORT", "22"))
+OPENRCM_SFTP_USER = ENV.get("OPENRCM_SFTP_USER", "")
+OPENRCM_SFTP_PASSWORD = ENV.get("OPENRCM_SFTP_PASSWORD", "")
+OPENRCM_SFTP_KEY_FILE = ENV.get("OPENRCM_SFTP_KEY_FILE", "")
+OPENRCM_SFTP_HOST_KEY = ENV.get("OPENRCM_SFTP_HOST_KEY", "")
+OPENRCM_SFTP_KNOWN_HOSTS = ENV.get("OPENRCM_SFTP_KNOWN_HOSTS", "")
+OPENRCM_SFTP_OUTBOX = ENV.get("OPENRCM_SFTP_OUTBOX", "outbound")
+OPENRCM_SFTP_INBOX = ENV.get("OPENRCM_SFTP_INBOX", "inbound")
 OPENRCM_COMPANY_NAME = ENV.get("OPENRCM_COMPANY_NAME", "Demo Billing Company")
 
 LOGGING = {

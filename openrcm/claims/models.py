@@ -212,3 +212,178 @@ class ClaimStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} → {self.to_status}"
+
+
+# --- scrub, batches, files and acknowledgements ------------------------------------------
+
+
+class ScrubFinding(models.Model):
+    """One problem the scrubber found on a claim; replaced on every scrub of the claim."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="findings")
+    rule_id = models.CharField(max_length=64)
+    severity = models.CharField(max_length=16, help_text="error, warning or skipped")
+    message = models.CharField(max_length=500)
+    hint = models.CharField(max_length=500, blank=True)
+    line = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1-based line")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager("claim__client")
+
+    class Meta:
+        ordering = ["claim", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.severity} {self.rule_id}: {self.message}"
+
+
+class ControlNumberCounter(models.Model):
+    """The last X12 control number handed out for one purpose ("isa", "gs").
+
+    Allocated under ``select_for_update`` so two workers never get the same number.
+    """
+
+    name = models.CharField(max_length=32, unique=True)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_value}"
+
+
+class BatchStatus(models.TextChoices):
+    BUILT = "built", "Built"  # the 837P file is written and stored; not yet sent
+    SUBMITTED = "submitted", "Submitted"  # handed to the clearinghouse (exactly once)
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"  # a 999 answered the file
+
+
+class ClaimBatch(TimeStamped):
+    """One 837P file: READY claims of one practice to one payer through one clearinghouse.
+
+    A batch holds one practice's claims so that its file, which carries PHI, can be
+    downloaded under the same client scoping as the claims themselves.
+    """
+
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="claim_batches"
+    )
+    payer = models.ForeignKey("payers.Payer", on_delete=models.PROTECT, related_name="batches")
+    clearinghouse = models.CharField(max_length=32)
+    reference = models.CharField(max_length=50, unique=True, help_text="BHT03 of the 837P")
+    interchange_control_number = models.PositiveIntegerField(unique=True, help_text="ISA13")
+    group_control_number = models.PositiveIntegerField(unique=True, help_text="GS06")
+    submission_key = models.CharField(
+        max_length=100, unique=True, help_text="The file name the clearinghouse receives"
+    )
+    submission_id = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.BUILT)
+    accepted = models.BooleanField(null=True, blank=True, help_text="The 999's verdict")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    file_sha256 = models.CharField(max_length=64)
+    claim_count = models.PositiveIntegerField()
+    total_charge = models.DecimalField(max_digits=12, decimal_places=2)
+
+    objects = ScopedManager("client")
+
+    class Meta:
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["status", "clearinghouse"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ClaimBatchItem(models.Model):
+    batch = models.ForeignKey(ClaimBatch, on_delete=models.CASCADE, related_name="items")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="batch_items")
+
+    objects = ScopedManager("batch__client")
+
+    class Meta:
+        ordering = ["batch", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "claim"], name="claim_once_per_batch")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}: {self.claim_id}"
+
+
+class FileDirection(models.TextChoices):
+    SENT = "sent", "Sent"
+    RECEIVED = "received", "Received"
+
+
+class FileKind(models.TextChoices):
+    CLAIM_837P = "837P", "837P professional claims"
+    ACK_999 = "999", "999 implementation acknowledgement"
+    ACK_277CA = "277CA", "277CA claim acknowledgement"
+    ERA_835 = "835", "835 remittance advice"
+    INQUIRY_270 = "270", "270 eligibility inquiry"
+    RESPONSE_271 = "271", "271 eligibility response"
+    INQUIRY_276 = "276", "276 claim status inquiry"
+    RESPONSE_277 = "277", "277 claim status response"
+    OTHER = "other", "Other"
+
+
+class ExchangedFile(models.Model):
+    """A file sent to or received from a clearinghouse, kept as it was (default storage).
+
+    ``client`` is the practice whose claims the file carries (None when a file cannot be
+    tied to one practice: only all-client roles see it then).
+    """
+
+    client = models.ForeignKey(
+        "clients.Client",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="exchanged_files",
+    )
+    direction = models.CharField(max_length=8, choices=FileDirection.choices)
+    kind = models.CharField(max_length=8, choices=FileKind.choices)
+    clearinghouse = models.CharField(max_length=32, blank=True)
+    name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, unique=True)
+    size = models.PositiveBigIntegerField()
+    storage_path = models.CharField(max_length=500)
+    at = models.DateTimeField(help_text="When it was sent or received")
+    batch = models.ForeignKey(
+        ClaimBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="files"
+    )
+
+    objects = ScopedManager("client")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["direction", "kind", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.kind} {self.name}"
+
+
+class ClaimResponse(models.Model):
+    """What a 999 or 277CA said about one claim, with the reason in words."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="responses")
+    exchanged_file = models.ForeignKey(
+        ExchangedFile, on_delete=models.PROTECT, related_name="claim_responses"
+    )
+    kind = models.CharField(max_length=8, choices=FileKind.choices)
+    accepted = models.BooleanField()
+    status_codes = models.CharField(max_length=200, blank=True, help_text="e.g. A7:562:85")
+    reason = models.CharField(max_length=1000, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager("claim__client")
+
+    class Meta:
+        ordering = ["claim", "-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "exchanged_file"], name="one_response_per_claim_and_file"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {'accepted' if self.accepted else 'rejected'} {self.status_codes}"

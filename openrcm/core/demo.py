@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from django.db import transaction
 from django.utils import timezone
 
+from openrcm.claims.cycle import claims_cycle_run
 from openrcm.claims.models import Encounter
 from openrcm.claims.services import (
     ChargeInput,
@@ -805,6 +806,14 @@ def demo_build(
             f"{run.claims} claims, ${run.total_charge:,.2f} charged; "
             f"{run.no_coverage} visits with no coverage in force (self-pay)"
         )
+    announce("Claim cycle: scrub, 837P batches, clearinghouse, 999/277CA")
+    with timed_step(result, "Claim cycle: scrub, 837P batches, clearinghouse, 999/277CA") as step:
+        cycle = claims_cycle_run(actor=DEMO_ACTOR, progress=progress)
+        step.detail = (
+            f"{cycle['ready']} ready, {cycle['held']} held by the scrubber; "
+            f"{cycle['batched_claims']} claims in {cycle['batches']} batches; "
+            f"{cycle['accepted']} accepted, {cycle['rejected']} rejected"
+        )
     announce("Demo logins")
     with timed_step(result, "Demo logins") as step, transaction.atomic():
         result.logins = logins_create(practices)
@@ -819,5 +828,9 @@ def demo_build(
         "encounters": encounters,
         "claims": run.claims,
         "self_pay_visits": run.no_coverage,
+        "claims_held": cycle["held"],
+        "claims_batched": cycle["batched_claims"],
+        "claims_accepted": cycle["accepted"],
+        "claims_rejected": cycle["rejected"],
     }
     return result

@@ -110,3 +110,32 @@ class FeeScheduleRate(models.Model):
     def __str__(self) -> str:
         mod = f"-{self.modifier}" if self.modifier else ""
         return f"{self.procedure_code}{mod} {self.allowed_amount}"
+
+
+class PayerClaimRules(TimeStamped):
+    """What one payer asks of a claim beyond the common scrubber rules: data, not code.
+
+    Read by the scrubber adapter as a ``PayerRules``; changed only through
+    ``payer_claim_rules_set`` (which refuses rule IDs that do not exist or may not be
+    turned off).
+    """
+
+    payer = models.OneToOneField(Payer, on_delete=models.CASCADE, related_name="claim_rules")
+    disabled_rules = models.JSONField(
+        default=dict, blank=True, help_text="{rule_id: why it is off for this payer}"
+    )
+    referring_required_for_pos = models.JSONField(default=list, blank=True)
+    referring_required_for_codes = models.JSONField(default=list, blank=True)
+    prior_auth_codes = models.JSONField(default=list, blank=True)
+    unit_overrides = models.JSONField(
+        default=dict, blank=True, help_text="{procedure code: max units per date of service}"
+    )
+    clearinghouse = models.CharField(
+        max_length=32, blank=True, help_text="Send this payer's claims through (blank: default)"
+    )
+
+    class Meta:
+        verbose_name_plural = "payer claim rules"
+
+    def __str__(self) -> str:
+        return f"claim rules of {self.payer}"
