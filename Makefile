@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: demo test lint typecheck pytest pytest-postgres bench clean
+.PHONY: demo test lint typecheck pytest pytest-postgres bench peers clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 2; }
@@ -36,6 +36,15 @@ pytest-postgres: $(STAMP)
 	else echo "PostgreSQL run: $$url"; DATABASE_URL="$$url" $(VENV)/bin/pytest -q -m "not browser"; fi
 
 test: lint typecheck pytest pytest-postgres
+
+# The peer X12 parsers, in a venv of their own (the 835 benchmark and the tigershark
+# read-back test of our 270s use it; .ci/run makes it so CI runs that test).
+peers: bench/.peers/bin/python
+
+bench/.peers/bin/python: bench/peers-requirements.txt
+	$(PYTHON) -m venv bench/.peers
+	bench/.peers/bin/python -m pip install --quiet -r bench/peers-requirements.txt
+	@touch bench/.peers/bin/python
 
 bench: $(STAMP)
 	$(PY) bench/run.py $(ARGS)

@@ -148,7 +148,10 @@ def test_270_refusals():
         )
 
 
-TIGERSHARK_PYTHON = Path(os.environ.get("OPENRCM_TIGERSHARK_PYTHON", "/tmp/tsvenv/bin/python"))
+# The benchmark's peer venv (``make peers``) holds tigershark; OPENRCM_TIGERSHARK_PYTHON
+# points at another interpreter that has it.
+PEERS_PYTHON = Path(__file__).resolve().parents[3] / "bench" / ".peers" / "bin" / "python"
+TIGERSHARK_PYTHON = Path(os.environ.get("OPENRCM_TIGERSHARK_PYTHON", str(PEERS_PYTHON)))
 TIGERSHARK_SCRIPT = """
 import json, sys
 from tigershark.parsers import M270_5010_X279_A1
@@ -179,8 +182,8 @@ def test_270_parses_with_tigershark(inquiry, expected_loops, tmp_path):
     receiver per file; the multi-payer files are covered by the tests above."""
     if not TIGERSHARK_PYTHON.exists():
         pytest.skip(
-            "tigershark venv not found: python3.11 -m venv /tmp/tsvenv && "
-            "/tmp/tsvenv/bin/pip install tigershark (or set OPENRCM_TIGERSHARK_PYTHON)"
+            f"tigershark not found at {TIGERSHARK_PYTHON}: run 'make peers' (the benchmark's "
+            "peer venv, which .ci/run makes) or set OPENRCM_TIGERSHARK_PYTHON"
         )
     source = tmp_path / "inquiry.270"
     source.write_bytes(eligibility_file(inquiry))
