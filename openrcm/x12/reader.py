@@ -171,7 +171,11 @@ class Tokenizer:
                 )
             blank_after, blanks_after = self._layout
             text = text.replace(term + "\n", term)
-            if blank_after.search(text) is not None:
+            # The search runs only when a blank that can follow a terminator is left
+            # (finding one character is a vectorised scan, far cheaper than the search).
+            if (
+                "\n" in text or "\r" in text or "\t" in text or term + " " in text
+            ) and blank_after.search(text) is not None:
                 text = blanks_after.sub(term, text)
         return text
 

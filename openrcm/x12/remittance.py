@@ -38,7 +38,9 @@ from openrcm.x12.models import (
 )
 from openrcm.x12.reader import Report, envelope_stop_keys
 from openrcm.x12.values import (
+    NUMBER_CHARACTERS,
     _dates,
+    decimal_from_checked_text,
     optional_date,
     optional_decimal,
     parse_date,
@@ -68,15 +70,22 @@ _OpenLine = tuple[
     date | None,
     date | None,
     date | None,
-    list[Adjustment],
+    tuple[Adjustment, ...],
     str,
-    list[Reference],
+    tuple[Reference, ...],
     Decimal | None,
-    list[tuple[str, Decimal]],
-    list[str],
+    tuple[tuple[str, Decimal], ...],
+    tuple[str, ...],
     list[str],
     int,
 ]
+
+
+_NUMBER_BYTES = NUMBER_CHARACTERS.encode()
+
+
+class _Recheck(Exception):
+    """The quick reading of a claim has a doubt: the claim is read again carefully."""
 
 
 def _e(elements: list[str], index: int) -> str:
@@ -346,13 +355,30 @@ class RemittanceReader:
         Returns (len(segments), False), having kept and reported nothing, when the
         segments end before the claim does and more may come (``final`` False): the
         caller carries the claim over to the next batch.
+
+        The claim is first read quickly: amounts are converted without checking their
+        characters one by one, and their texts are checked together before anything is
+        kept or reported. When that check fails, or anything else casts a doubt (a text
+        Decimal refuses, a BPR inside the claim), the claim is read again value by value,
+        which reports each problem where it is; both readings build the same objects.
         """
+        try:
+            return self._read_claim_as(segments, start, position, final, False)
+        except _Recheck:
+            return self._read_claim_as(segments, start, position, final, True)
+
+    def _read_claim_as(
+        self, segments: list[str], start: int, position: int, final: bool, careful: bool
+    ) -> tuple[int, bool]:
         stops = self._stops
         sep = self._sep
-        lq_key = self._lq_key
         kept_keys = self._kept_keys
         date_get = _dates.get
         to_decimal = parse_decimal
+        fast = not careful
+        convert = decimal_from_checked_text
+        numbers: list[str] = []  # texts converted by ``convert`` (checked at the end)
+        number = numbers.append
         new_adjustment = _new_adjustment
         new_line = _new_line
         name_cache = self._names
@@ -364,30 +390,32 @@ class RemittanceReader:
         n = len(segments)
         # Loop 2100 (the claim).
         lines: list[ServicePayment] = []
-        claim_cas: list[Adjustment] = []
+        # Repeats are kept in tuples grown by concatenation: most stay empty or hold one
+        # or two items, and the models want tuples.
+        claim_cas: tuple[Adjustment, ...] = ()
         names: list[Name] = []
         statement_from: date | None = None
         statement_to: date | None = None
         received: date | None = None
         other_dates: dict[str, str] | None = None  # DTMs of other qualifiers, last wins
-        references: list[Reference] = []
-        amounts: list[tuple[str, Decimal]] = []
+        references: tuple[Reference, ...] = ()
+        amounts: tuple[tuple[str, Decimal], ...] = ()
         other: list[str] = []
         mia: tuple[str, ...] = ()
         moa: tuple[str, ...] = ()
-        # Loop 2110 (the open service line); cas and line_other are the claim's lists
-        # while no line is open.
+        # Loop 2110 (the open service line); line_other is the claim's list while no line
+        # is open.
         svc: list[str] | None = None
         svc_position = 0
         service_date: date | None = None
         start_date: date | None = None
         end_date: date | None = None
-        cas = claim_cas
+        cas: tuple[Adjustment, ...] = ()
         lic = ""
-        line_references: list[Reference] = []
+        line_references: tuple[Reference, ...] = ()
         allowed: Decimal | None = None
-        line_amounts: list[tuple[str, Decimal]] = []
-        remarks: list[str] = []
+        line_amounts: tuple[tuple[str, Decimal], ...] = ()
+        remarks: tuple[str, ...] = ()
         line_other = other
         built: ClaimPayment | None = None
         # Service lines are built when the claim ends; the last element of each is where
@@ -396,10 +424,10 @@ class RemittanceReader:
         delta = position - start  # the file position of segments[index] is index + delta
         for index in range(start + 1, n):
             raw = segments[index]
-            key = raw[:3]
+            e = raw.split(sep)
+            tag = e[0]
             try:
-                if key == "DTM":
-                    e = raw.split(sep)
+                if tag == "DTM":
                     if svc is not None:
                         if len(e) == 3:
                             value = e[2]
@@ -442,41 +470,47 @@ class RemittanceReader:
                             other_dates[qualifier] = value
                             if value and date_get(value) is None:
                                 parse_date(value, index + delta, e[0], 2)
-                elif key == "CAS":
-                    e = raw.split(sep)
+                elif tag == "CAS":
                     if len(e) == 4 and e[2]:
-                        amount = to_decimal(e[3], index + delta, "CAS", 3)
-                        cas.append(
-                            new_adjustment(e[1] or _no_group(index + delta), e[2], amount, None)
+                        text = e[3]
+                        number(text)
+                        amount = (
+                            convert(text) if fast else to_decimal(text, index + delta, "CAS", 3)
+                        )
+                        adjusted: tuple[Adjustment, ...] = (
+                            new_adjustment(e[1] or _no_group(index + delta), e[2], amount, None),
                         )
                     else:
-                        cas.extend(parse_adjustments(e, index + delta))
-                elif key == "REF":
-                    e = raw.split(sep)
+                        adjusted = tuple(parse_adjustments(e, index + delta))
                     if svc is None:
-                        references.append(_reference(e))
+                        claim_cas += adjusted
+                    else:
+                        cas += adjusted
+                elif tag == "REF":
+                    if svc is None:
+                        references += (_reference(e),)
                     elif len(e) > 1 and e[1] == "6R":
                         lic = e[2] if len(e) > 2 else ""
                     else:
-                        line_references.append(_reference(e))
-                elif key == "AMT":
-                    e = raw.split(sep)
+                        line_references += (_reference(e),)
+                elif tag == "AMT":
                     if len(e) > 2 and e[2]:
-                        amount = to_decimal(e[2], index + delta, e[0], 2)
+                        text = e[2]
+                        number(text)
+                        amount = convert(text) if fast else to_decimal(text, index + delta, tag, 2)
                     else:
                         amount = required_decimal(e, 2, index + delta)
                     qualifier = e[1]
                     if svc is None:
-                        amounts.append((qualifier, amount))
+                        amounts += ((qualifier, amount),)
                     elif qualifier == "B6":
                         allowed = amount
                     else:
-                        line_amounts.append((qualifier, amount))
-                elif key == "NM1":
+                        line_amounts += ((qualifier, amount),)
+                elif tag == "NM1":
                     if svc is None:
                         name = name_get(raw)
                         if name is None:
-                            e = raw.split(sep)
                             if len(e) >= 10:
                                 name = _new_name(e[1], e[2], e[3], e[4], e[5], e[7], e[8], e[9])
                             else:
@@ -487,7 +521,7 @@ class RemittanceReader:
                         names.append(name)
                     else:
                         line_other.append(raw)
-                elif key == "SVC":
+                elif tag == "SVC":
                     if svc is not None:
                         pending.append(
                             (
@@ -506,37 +540,38 @@ class RemittanceReader:
                                 len(problems),
                             )
                         )
-                    svc = raw.split(sep)
+                    svc = e
                     svc_position = index + delta
                     service_date = start_date = end_date = allowed = None
-                    cas = []
+                    cas = line_references = line_amounts = remarks = ()
                     lic = ""
-                    line_references = []
-                    line_amounts = []
-                    remarks = []
                     line_other = []
-                elif key in ends:
+                elif raw[:3] in ends:
+                    key = raw[:3]
                     break
-                elif key == lq_key:
-                    e = raw.split(sep)
-                    if svc is not None and e[1] == "HE":
-                        remarks.append(e[2] if len(e) > 2 else "")
+                elif tag == "LQ":
+                    if svc is not None and len(e) > 1 and e[1] == "HE":
+                        remarks += (e[2] if len(e) > 2 else "",)
                     else:
                         line_other.append(raw)
-                elif key == "MIA":
-                    mia = _kept(raw.split(sep), _MIA_KEPT)
+                elif tag == "MIA":
+                    mia = _kept(e, _MIA_KEPT)
                     other.append(raw)
-                elif key == "MOA":
-                    moa = _kept(raw.split(sep), _MOA_KEPT)
+                elif tag == "MOA":
+                    moa = _kept(e, _MOA_KEPT)
                     other.append(raw)
-                elif key == "BPR":
-                    self._bpr(raw.split(sep), index + delta)
-                elif key in kept_keys or _is_tag(raw.split(sep, 1)[0]):
+                elif tag == "BPR":
+                    if fast:  # reading it changes the reader: only once, carefully
+                        raise _Recheck
+                    self._bpr(e, index + delta)
+                elif raw[:3] in kept_keys or _is_tag(tag):
                     line_other.append(raw)
                 else:
                     raise _not_a_segment(raw, index + delta)
             except X12Error as problem:
                 problems.append(problem)
+            except ArithmeticError:  # only ``convert`` raises it (fast reading)
+                raise _Recheck from None
         else:
             if not final:
                 return n, False
@@ -609,12 +644,16 @@ class RemittanceReader:
                 text = line_svc[2]
                 if not text:
                     required_decimal(line_svc, 2, line_position)
-                charge = to_decimal(text, line_position, line_svc[0], 2)
+                number(text)
+                charge = convert(text) if fast else to_decimal(text, line_position, "SVC", 2)
                 text = line_svc[3]
                 if not text:
                     required_decimal(line_svc, 3, line_position)
-                paid = to_decimal(text, line_position, line_svc[0], 3)
+                number(text)
+                paid = convert(text) if fast else to_decimal(text, line_position, "SVC", 3)
                 units = line_svc[5] if count > 5 else ""
+                # Units are short and few ("1"): parse_decimal has them cached.
+                units_paid = to_decimal(units, line_position, "SVC", 5) if units else None
                 units_billed = line_svc[7] if count > 7 else ""
                 lines.append(
                     new_line(
@@ -624,7 +663,7 @@ class RemittanceReader:
                         charge,
                         paid,
                         line_svc[4] if count > 4 else "",
-                        to_decimal(units, line_position, line_svc[0], 5) if units else None,
+                        units_paid,
                         billed,
                         to_decimal(units_billed, line_position, line_svc[0], 7)
                         if units_billed
@@ -632,18 +671,20 @@ class RemittanceReader:
                         line_date,
                         line_start,
                         line_end,
-                        tuple(line_cas) if line_cas else (),
+                        line_cas,
                         line_lic,
-                        tuple(line_refs) if line_refs else (),
+                        line_refs,
                         line_allowed,
-                        tuple(line_amts) if line_amts else (),
-                        tuple(line_remarks) if line_remarks else (),
+                        line_amts,
+                        line_remarks,
                         tuple(line_others) if line_others else (),
                     )
                 )
             except X12Error as problem:
                 problems.insert(at, problem)
                 inserted += 1
+            except ArithmeticError:  # only ``convert`` raises it (fast reading)
+                raise _Recheck from None
         if ending < 0:
             ending = len(problems)
         try:
@@ -675,13 +716,15 @@ class RemittanceReader:
                 for qualifier, value in other_dates.items():
                     other.append(sep.join(("DTM", qualifier, value)))
             text = e[3]
-            charge = (
-                to_decimal(text, position, "CLP", 3) if text else required_decimal(e, 3, position)
-            )
+            if not text:
+                required_decimal(e, 3, position)
+            number(text)
+            charge = convert(text) if fast else to_decimal(text, position, "CLP", 3)
             text = e[4]
-            paid = (
-                to_decimal(text, position, "CLP", 4) if text else required_decimal(e, 4, position)
-            )
+            if not text:
+                required_decimal(e, 4, position)
+            number(text)
+            paid = convert(text) if fast else to_decimal(text, position, "CLP", 4)
             text = e[5] if count > 5 else ""
             responsibility = to_decimal(text, position, "CLP", 5) if text else None
             built = _new_claim(
@@ -696,7 +739,7 @@ class RemittanceReader:
                 e[7] if count > 7 else "",
                 e[8] if count > 8 else "",
                 e[9] if count > 9 else "",
-                tuple(claim_cas) if claim_cas else (),
+                claim_cas,
                 patient,
                 insured,
                 corrected,
@@ -707,14 +750,23 @@ class RemittanceReader:
                 statement_from,
                 statement_to,
                 received,
-                tuple(references) if references else (),
-                tuple(amounts) if amounts else (),
+                references,
+                amounts,
                 tuple(lines),
                 tuple(other) if other else (),
             )
         except X12Error as problem:
             problems.append(problem)
             built = None
+        except ArithmeticError:  # only ``convert`` raises it (fast reading)
+            raise _Recheck from None
+        if fast and numbers:
+            # Every character of every amount read quickly must be one of NUMBER_CHARACTERS
+            # (bytes.translate deletes them: nothing may be left), else a text Decimal took
+            # is not an X12 number (" 1", "1e3", "1_0"...): find it carefully.
+            joined = "".join(numbers)
+            if not joined.isascii() or joined.encode().translate(None, _NUMBER_BYTES):
+                raise _Recheck
         if key in stops:
             # The set ends here (SE, or an envelope segment where SE was due). What ending
             # the claim finds is reported when the set is finished, after the problems of

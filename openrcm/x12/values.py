@@ -8,17 +8,22 @@ Amounts and dates repeat a lot in real files, so converted values are cached.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Context, Decimal, InvalidOperation
+from decimal import Clamped, Context, Decimal, InvalidOperation, Rounded, Subnormal
 
 from openrcm.x12.errors import X12SyntaxError
 
 _CACHE_LIMIT = 65536
 _dates: dict[str, date] = {}
-_NUMBER_CHARACTERS = "0123456789.-"
+# The characters of an X12 number; ``not text.strip(NUMBER_CHARACTERS)`` is the check.
+NUMBER_CHARACTERS = "0123456789.-"
 _short_decimals: dict[str, Decimal] = {}  # numbers of 1 to 3 characters (bounded)
-# Exact for up to 64 digits (amounts are at most 32 characters) and always trapping
-# malformed text, whatever the caller's decimal context says.
-_to_decimal = Context(prec=64, traps=[InvalidOperation]).create_decimal
+# Exact for up to 32 significant digits, refusing longer ones (Rounded), tiny ones such as
+# 0.(a million zeros)1 (Subnormal, Clamped) and malformed text (InvalidOperation), whatever
+# the caller's decimal context says. Callers that use it directly must check the
+# characters of the text themselves (see parse_decimal).
+decimal_from_checked_text = Context(
+    prec=32, traps=[InvalidOperation, Rounded, Subnormal, Clamped]
+).create_decimal
 
 
 def parse_decimal(text: str, position: int, segment_id: str, element: int) -> Decimal:
@@ -27,19 +32,20 @@ def parse_decimal(text: str, position: int, segment_id: str, element: int) -> De
     Only the characters ``0-9 . -`` get through the strip test, and among strings of
     those characters Decimal's grammar accepts exactly ``-?(\\d+\\.?\\d*|\\.\\d+)`` (no
     exponent, blanks, underscores, ``+``, NaN, Infinity or non-ASCII digits can be
-    spelled with them), which is cheaper than a regular expression. Most amounts are
-    distinct and converting one (about 0.1 µs) costs less than looking it up in a large
-    cache, so only short ones (units, zeros, copays: at most a few thousand) are cached.
+    spelled with them), which is cheaper than a regular expression. At most 32
+    significant digits are taken (leading zeros aside). Most amounts are distinct and
+    converting one (about 0.1 µs) costs less than looking it up in a large cache, so
+    only short ones (units, zeros, copays: at most a few thousand) are cached.
     """
     size = len(text)
     if size < 4:
         value = _short_decimals.get(text)
         if value is not None:
             return value
-    if size <= 32 and not text.strip(_NUMBER_CHARACTERS):
+    if not text.strip(NUMBER_CHARACTERS):
         try:
-            value = _to_decimal(text)
-        except InvalidOperation:
+            value = decimal_from_checked_text(text)
+        except ArithmeticError:  # InvalidOperation, Rounded, Subnormal, Clamped
             pass
         else:
             if size < 4:
@@ -50,7 +56,7 @@ def parse_decimal(text: str, position: int, segment_id: str, element: int) -> De
         segment_position=position,
         segment_id=segment_id,
         element=element,
-        expected="a decimal number such as 125.50",
+        expected="a decimal number such as 125.50 (at most 32 digits)",
         found=text,
     )
 

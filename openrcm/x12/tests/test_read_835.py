@@ -229,3 +229,50 @@ def test_reading_keeps_the_callers_frozen_objects_frozen(monkeypatch):
     read_one(remittance_835())  # with nothing frozen, reading settles its objects
     assert gc.get_freeze_count() == 0
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("bad", [" 20", "2_0", "+20", "2e1", "20 ", "\u0662\u0660", ""])
+@pytest.mark.parametrize(
+    ("old", "element", "segment_id"),
+    [
+        ("CLP*PCN-A1*1*{}*", 3, "CLP"),
+        ("CAS*CO*45*{}", 3, "CAS"),
+        ("AMT*B6*{}", 2, "AMT"),
+        ("SVC*HC:85025*{}*130", 2, "SVC"),
+    ],
+)
+def test_texts_decimal_would_take_are_not_x12_amounts(bad, old, element, segment_id):
+    # The quick reading converts amounts before checking their characters; whatever
+    # Decimal would accept (blanks, "_", "+", exponents, other digits) must still be
+    # refused, at the same segment and element as a value-by-value reading finds it.
+    original = {"CLP": "300", "CAS": "20", "AMT": "80", "SVC": "200"}[segment_id]
+    text = remittance_835()
+    assert old.format(original) in text
+    with pytest.raises(X12SyntaxError) as raised:
+        read_one(text.replace(old.format(original), old.format(bad), 1))
+    found = raised.value
+    assert (found.segment_id, found.element) == (segment_id, element)
+    assert found.segment_position is not None
+
+
+def test_lenient_reading_reports_a_quickly_read_bad_amount_once_in_file_order():
+    bad = [
+        s.replace("CAS*CO*45*20", "CAS*CO*45*2e1").replace("DTM*233*20250106", "DTM*233*2025")
+        for s in CLAIM_A
+    ]
+    problems: list[X12Error] = []
+    (doc,) = read_file(remittance_835([bad, CLAIM_B]).encode(), strict=False, problems=problems)
+    assert isinstance(doc, Remittance)
+    # The bad date comes before the bad amount in the file, and each is reported once.
+    assert [(p.segment_id, p.element) for p in problems] == [("DTM", 2), ("CAS", 3)]
+    assert [c.patient_control_number for c in doc.claims] == ["PCN-A1", "PCN-B2"]
+
+
+def test_amounts_have_at_most_32_significant_digits():
+    long_amount = "1" * 33
+    with pytest.raises(X12SyntaxError) as raised:
+        read_one(remittance_835().replace("AMT*B6*80", f"AMT*B6*{long_amount}"))
+    assert (raised.value.segment_id, raised.value.element) == ("AMT", 2)
+    # Leading zeros are not significant.
+    doc = read_one(remittance_835().replace("AMT*B6*80", "AMT*B6*" + "0" * 40 + "80"))
+    assert doc.claims[0].lines[0].allowed_amount == Decimal(80)
