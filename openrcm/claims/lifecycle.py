@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from openrcm.accounts.permissions import permission_check
+from openrcm.claims.bulk import column_of, ids_q, ids_sql
 from openrcm.claims.models import (
     Claim,
     ClaimFrequency,
@@ -44,8 +46,18 @@ CLAIM_TRANSITIONS: dict[str, frozenset[str]] = {
     S.VOID: frozenset(),
 }
 
+# ERA outcomes (issue 6): an 835 may answer a claim the 277CA has not accepted yet
+# (SUBMITTED), a pended claim is answered again later, and a later ERA (a reversal and its
+# correction, an appeal decided) may change an outcome. A reversal (CLP02 22) takes the
+# claim back to ACCEPTED: the payer has it and no adjudication stands.
+ERA_OUTCOMES = frozenset({S.PAID, S.PARTIALLY_PAID, S.DENIED, S.PENDED})
+for _answered in (S.SUBMITTED, S.ACCEPTED, S.ADJUDICATED):
+    CLAIM_TRANSITIONS[_answered] = CLAIM_TRANSITIONS[_answered] | ERA_OUTCOMES
+for _outcome in ERA_OUTCOMES:
+    CLAIM_TRANSITIONS[_outcome] = (ERA_OUTCOMES - {_outcome}) | {S.ACCEPTED, S.CLOSED, S.VOID}
+
 # Statuses in which the payer has the claim (a correction or void must go to the payer).
-AT_PAYER = frozenset({S.ACCEPTED, S.ADJUDICATED, S.CLOSED})
+AT_PAYER = frozenset({S.ACCEPTED, S.ADJUDICATED, S.CLOSED} | ERA_OUTCOMES)
 # Statuses in which the claim never reached the payer (a void just cancels it here).
 NOT_SENT = frozenset({S.DRAFT, S.HELD, S.READY, S.REJECTED})
 
@@ -55,6 +67,12 @@ def _label(status: str) -> str:
         return str(ClaimStatus(status).label).lower()
     except ValueError:
         return repr(status)
+
+
+# The reason a biller's hold is recorded with. A claim held by hand stays held when the
+# scrubber runs over every draft and held claim; only a release (a scrub of that claim
+# by name) moves it on.
+MANUAL_HOLD_PREFIX = "held: "
 
 
 def transition_problem(from_status: str, to: str) -> str | None:
@@ -119,6 +137,69 @@ def claim_transition(
     for c in claims:
         c.status = to
         c.updated_at = now
+
+
+class ClaimRef(NamedTuple):
+    """A claim as a bulk transition needs it (no model instance): the caller locked it
+    and read its status in the same transaction."""
+
+    pk: int
+    status: str
+    patient_control_number: str
+
+
+def claims_transition(
+    claims: Sequence[ClaimRef], *, to: str, actor: Actor, reason: str = ""
+) -> None:
+    """``claim_transition`` for many claims at once (scrubbing, batch building), without
+    a model instance per claim: the same checks (all refused when one may not move), one
+    UPDATE per previous status guarded by it, and the history rows written by one
+    INSERT ... SELECT per previous status. The caller has locked the claims."""
+    if not claims:
+        return
+    by_status: dict[str, list[int]] = defaultdict(list)
+    for c in claims:
+        by_status[c.status].append(c.pk)
+    problems = {s: transition_problem(s, to) for s in by_status}  # once per status
+    refused = [
+        f"{c.patient_control_number}: {problems[c.status]}"
+        for c in claims
+        if problems[c.status] is not None
+    ]
+    if refused:
+        more = f" (and {len(refused) - 3} more)" if len(refused) > 3 else ""
+        raise TransitionNotAllowed("; ".join(refused[:3]) + more, field="status")
+    now = timezone.now()
+    database = router.db_for_write(ClaimStatusChange)
+    connection = connections[database]
+    name = connection.ops.quote_name
+    history = ClaimStatusChange._meta
+    columns = ", ".join(
+        name(column_of(ClaimStatusChange, f))
+        for f in ("claim", "from_status", "to_status", "at", "actor", "reason")
+    )
+    at = ClaimStatusChange._meta.get_field("at").get_db_prep_save(now, connection)
+    claim_id = name(column_of(Claim, "id"))
+    with transaction.atomic(using=database):
+        for previous, ids in by_status.items():
+            changed = (
+                Claim.objects.using(database)
+                .filter(ids_q("pk", ids, database=database), status=previous)
+                .update(status=to, updated_at=now)
+            )
+            if changed != len(ids):
+                raise TransitionNotAllowed(
+                    f"{len(ids) - changed} claim(s) changed status meanwhile; reload and retry",
+                    field="status",
+                )
+            where, params = ids_sql(claim_id, ids, database=database)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {name(history.db_table)} ({columns}) "  # noqa: S608 - names from the models
+                    f"SELECT {claim_id}, %s, %s, %s, %s, %s FROM {name(Claim._meta.db_table)} "
+                    f"WHERE {where} ORDER BY {claim_id}",
+                    [previous, to, at, actor.label[:150], reason[:255], *params],
+                )
 
 
 def claims_lock(ids: Iterable[int], *, statuses: Iterable[str] | None = None) -> list[Claim]:

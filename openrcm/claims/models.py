@@ -108,6 +108,10 @@ class ClaimStatus(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"  # 999/277CA said the payer took it
     REJECTED = "rejected", "Rejected"  # 999/277CA refused it; back to work
     ADJUDICATED = "adjudicated", "Adjudicated"  # an ERA answered it
+    PAID = "paid", "Paid"  # the ERA paid it (what is left is another party's)
+    PARTIALLY_PAID = "partially_paid", "Partially paid"  # some lines paid, some denied
+    DENIED = "denied", "Denied"  # the ERA paid nothing and left nothing to the patient
+    PENDED = "pended", "Pended"  # the ERA says the payer is still reviewing it
     CLOSED = "closed", "Closed"  # nothing more is owed by this payer
     VOID = "void", "Void"  # replaced or cancelled
 

@@ -15,15 +15,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from openrcm.accounts.permissions import permission_check
+from openrcm.claims.bulk import column_of, ids_sql
 from openrcm.claims.files import exchanged_file_bytes, exchanged_file_store
-from openrcm.claims.lifecycle import claim_transition, claims_lock
+from openrcm.claims.lifecycle import claim_transition, claims_lock, claims_transition
 from openrcm.claims.models import (
     BatchStatus,
     Claim,
@@ -36,14 +37,17 @@ from openrcm.claims.models import (
     FileKind,
     ScrubFinding,
 )
-from openrcm.claims.scrubbing import claims_load, subscriber_address
+from openrcm.claims.scrubbing import ClaimFacts, claims_load, subscriber_address
 from openrcm.clearinghouse.base import (
     Clearinghouse,
     clearinghouse_default_name,
     clearinghouse_get,
 )
+from openrcm.clients.models import Client
+from openrcm.clients.models import Provider as ProviderRow
 from openrcm.core.actor import Actor
 from openrcm.core.errors import ApplicationError, TransitionNotAllowed
+from openrcm.payers.models import Payer as PayerRow
 from openrcm.privacy.models import AuditAction
 from openrcm.privacy.services import audit_record
 from openrcm.rules.scrubber import PostalAddress
@@ -66,6 +70,9 @@ from openrcm.x12.write import (
     Subscriber,
     write_837p,
 )
+
+if TYPE_CHECKING:
+    from openrcm.remittance.selectors import PriorPayers
 
 DEFAULT_MAX_CLAIMS = 5000
 BATCH_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -97,7 +104,7 @@ def control_number_next(name: str) -> int:
     return counter.last_value
 
 
-# --- ORM rows -> 837P values -------------------------------------------------------------------
+# --- loaded claims -> 837P values ----------------------------------------------------------
 
 
 def _postal(address: PostalAddress | None) -> Address | None:
@@ -123,97 +130,158 @@ def submitter_837p() -> Submitter:
     )
 
 
-def claim_837p_from(claim: Claim) -> Claim837P:
+class Claim837PBuilder:
+    """Turns loaded claims into the writer's ``Claim837P`` values.
+
+    The parties a batch's claims share (billing provider, payer, rendering provider,
+    subscriber, dependent patient) are built once and the same object is reused, which
+    also lets the writer group claims under one 2000A/2000B/2000C loop by identity.
+    """
+
+    def __init__(self) -> None:
+        self._billing: dict[int, BillingProvider] = {}
+        self._payers: dict[int, Payer] = {}
+        self._rendering: dict[int, Provider] = {}
+        self._subscribers: dict[tuple[int, int, str, int], Subscriber] = {}
+        self._patients: dict[tuple[int, int], Patient | None] = {}
+
+    def billing_provider(self, client: Client) -> BillingProvider:
+        found = self._billing.get(client.pk)
+        if found is None:
+            address = _postal(
+                PostalAddress(
+                    street1=client.street1,
+                    street2=client.street2,
+                    city=client.city,
+                    state=client.state,
+                    zip_code=client.zip_code,
+                )
+            )
+            assert address is not None  # noqa: S101 - built just above
+            found = self._billing[client.pk] = BillingProvider(
+                name=OrganizationName(client.legal_name),
+                npi=client.group_npi,
+                address=address,
+                tax_id=_DIGITS.sub("", client.tin),
+                taxonomy=client.taxonomy or None,
+            )
+        return found
+
+    def payer(self, payer: PayerRow) -> Payer:
+        found = self._payers.get(payer.pk)
+        if found is None:
+            found = self._payers[payer.pk] = Payer(name=payer.name, payer_id=payer.payer_id)
+        return found
+
+    def rendering_provider(self, provider: ProviderRow) -> Provider:
+        found = self._rendering.get(provider.pk)
+        if found is None:
+            found = self._rendering[provider.pk] = Provider(
+                name=PersonName(provider.last_name, provider.first_name),
+                npi=provider.npi,
+                taxonomy=provider.taxonomy or None,
+            )
+        return found
+
+    def subscriber(self, claim: ClaimFacts) -> Subscriber:
+        coverage = claim.coverage
+        key = (coverage.pk, claim.patient.pk, claim.coverage_level, claim.payer.pk)
+        found = self._subscribers.get(key)
+        if found is None:
+            found = self._subscribers[key] = Subscriber(
+                name=PersonName(coverage.subscriber_last_name, coverage.subscriber_first_name),
+                member_id=coverage.subscriber_id or coverage.member_id,
+                payer_responsibility=claim.coverage_level,
+                claim_filing_indicator=claim.payer.claim_filing_indicator,
+                group_number=coverage.group_number,
+                address=_postal(subscriber_address(claim)),
+                birth_date=coverage.subscriber_date_of_birth,
+                sex=coverage.subscriber_sex,  # type: ignore[arg-type]  # F, M or U by choices
+            )
+        return found
+
+    def patient(self, claim: ClaimFacts) -> Patient | None:
+        """2000C: the patient when not the subscriber (None when the patient is)."""
+        patient, coverage = claim.patient, claim.coverage
+        key = (patient.pk, coverage.pk)
+        if key in self._patients:
+            return self._patients[key]
+        found: Patient | None = None
+        if coverage.relationship != "18":
+            address = _postal(
+                PostalAddress(
+                    street1=patient.street1,
+                    street2=patient.street2,
+                    city=patient.city,
+                    state=patient.state,
+                    zip_code=patient.zip_code,
+                )
+            )
+            assert address is not None  # noqa: S101 - built just above
+            found = Patient(
+                name=PersonName(patient.last_name, patient.first_name, patient.middle_name),
+                relationship=coverage.relationship,
+                address=address,
+                birth_date=patient.date_of_birth,
+                sex=patient.sex,  # type: ignore[arg-type]  # F, M or U by the model's choices
+            )
+        self._patients[key] = found
+        return found
+
+    def prior_payers(self, claim: ClaimFacts) -> PriorPayers:
+        """A secondary or tertiary claim's other-payer loops (2320/2330/2430), from the
+        earlier payers' posted ERAs; none for a primary claim (no query then)."""
+        from openrcm.remittance.selectors import PriorPayers, prior_payers_for
+
+        if claim.coverage_level == "P":
+            return PriorPayers((), {})
+        return prior_payers_for(Claim.objects.get(pk=claim.pk))
+
+    def __call__(self, claim: ClaimFacts) -> Claim837P:
+        dos = claim.date_of_service
+        prior = self.prior_payers(claim)
+        corrects = claim.frequency_code in (ClaimFrequency.REPLACEMENT, ClaimFrequency.VOID)
+        return Claim837P(
+            billing_provider=self.billing_provider(claim.client),
+            subscriber=self.subscriber(claim),
+            payer=self.payer(claim.payer),
+            patient_control_number=claim.patient_control_number,
+            total_charge=claim.total_charge,
+            place_of_service=claim.place_of_service,
+            diagnosis_codes=claim.diagnoses,
+            lines=tuple(
+                ServiceLine(
+                    procedure_code=line.procedure_code,
+                    charge=line.charge_amount,
+                    service_date=dos,
+                    diagnosis_pointers=line.diagnosis_pointers,
+                    units=line.units,
+                    modifiers=line.modifiers,
+                    line_item_control_number=line.line_item_control_number,
+                    prior_payer_adjudications=prior.line_adjudications.get(number, ()),
+                )
+                for number, line in enumerate(claim.lines, start=1)
+            ),
+            other_payers=prior.other_payers,
+            patient=self.patient(claim),
+            frequency_code=claim.frequency_code,  # type: ignore[arg-type]  # 1, 7 or 8 by choices
+            payer_claim_control_number=(claim.original_payer_claim_number or None)
+            if corrects
+            else None,
+            prior_authorization=claim.prior_authorization or None,
+            referring_provider=Provider(
+                name=PersonName(claim.referring_last_name, claim.referring_first_name),
+                npi=claim.referring_npi,
+            )
+            if claim.referring_npi
+            else None,
+            rendering_provider=self.rendering_provider(claim.rendering_provider),
+        )
+
+
+def claim_837p_from(claim: ClaimFacts) -> Claim837P:
     """The writer's ``Claim837P`` of a claim loaded by ``claims_load``."""
-    client, patient, coverage, payer = claim.client, claim.patient, claim.coverage, claim.payer
-    encounter = claim.encounter
-    provider = encounter.rendering_provider
-    billing_address = _postal(
-        PostalAddress(
-            street1=client.street1,
-            street2=client.street2,
-            city=client.city,
-            state=client.state,
-            zip_code=client.zip_code,
-        )
-    )
-    assert billing_address is not None  # noqa: S101 - built just above
-    subscriber = Subscriber(
-        name=PersonName(coverage.subscriber_last_name, coverage.subscriber_first_name),
-        member_id=coverage.subscriber_id or coverage.member_id,
-        payer_responsibility=claim.coverage_level,
-        claim_filing_indicator=payer.claim_filing_indicator,
-        group_number=coverage.group_number,
-        address=_postal(subscriber_address(claim)),
-        birth_date=coverage.subscriber_date_of_birth,
-        sex=coverage.subscriber_sex,  # type: ignore[arg-type]  # F, M or U by the model's choices
-    )
-    patient_837: Patient | None = None
-    if coverage.relationship != "18":
-        patient_address = _postal(
-            PostalAddress(
-                street1=patient.street1,
-                street2=patient.street2,
-                city=patient.city,
-                state=patient.state,
-                zip_code=patient.zip_code,
-            )
-        )
-        assert patient_address is not None  # noqa: S101 - built just above
-        patient_837 = Patient(
-            name=PersonName(patient.last_name, patient.first_name, patient.middle_name),
-            relationship=coverage.relationship,
-            address=patient_address,
-            birth_date=patient.date_of_birth,
-            sex=patient.sex,  # type: ignore[arg-type]  # F, M or U by the model's choices
-        )
-    dos = encounter.date_of_service
-    original = claim.original_claim
-    corrects = claim.frequency_code in (ClaimFrequency.REPLACEMENT, ClaimFrequency.VOID)
-    return Claim837P(
-        billing_provider=BillingProvider(
-            name=OrganizationName(client.legal_name),
-            npi=client.group_npi,
-            address=billing_address,
-            tax_id=_DIGITS.sub("", client.tin),
-            taxonomy=client.taxonomy or None,
-        ),
-        subscriber=subscriber,
-        payer=Payer(name=payer.name, payer_id=payer.payer_id),
-        patient_control_number=claim.patient_control_number,
-        total_charge=claim.total_charge,
-        place_of_service=encounter.place_of_service,
-        diagnosis_codes=tuple(d.code for d in encounter.diagnoses.all()),
-        lines=tuple(
-            ServiceLine(
-                procedure_code=line.procedure_code,
-                charge=line.charge_amount,
-                service_date=dos,
-                diagnosis_pointers=tuple(line.diagnosis_pointers),
-                units=line.units,
-                modifiers=tuple(line.modifiers),
-                line_item_control_number=line.line_item_control_number,
-            )
-            for line in claim.lines.all()
-        ),
-        patient=patient_837,
-        frequency_code=claim.frequency_code,  # type: ignore[arg-type]  # 1, 7 or 8 by choices
-        payer_claim_control_number=(original.payer_claim_number or None)
-        if corrects and original
-        else None,
-        prior_authorization=encounter.prior_authorization or None,
-        referring_provider=Provider(
-            name=PersonName(encounter.referring_last_name, encounter.referring_first_name),
-            npi=encounter.referring_npi,
-        )
-        if encounter.referring_npi
-        else None,
-        rendering_provider=Provider(
-            name=PersonName(provider.last_name, provider.first_name),
-            npi=provider.npi,
-            taxonomy=provider.taxonomy or None,
-        ),
-    )
+    return Claim837PBuilder()(claim)
 
 
 # --- building --------------------------------------------------------------------------------
@@ -230,10 +298,6 @@ class BuildRun:
         return text + (f"; {len(self.held)} claim(s) held by the 837P writer" if self.held else "")
 
 
-def _clearinghouse_of(rules_clearinghouse: str | None) -> str:
-    return rules_clearinghouse or clearinghouse_default_name()
-
-
 def batches_build(
     *, actor: Actor, max_claims: int | None = None, progress: object = None
 ) -> BuildRun:
@@ -246,28 +310,31 @@ def batches_build(
         .order_by("pk")
         .values_list("pk", "payer_id", "client_id", "payer__claim_rules__clearinghouse")
     )
+    default_clearinghouse = clearinghouse_default_name()
     groups: dict[tuple[str, int, int], list[int]] = defaultdict(list)
     for pk, payer_id, client_id, chosen in rows:
-        groups[(_clearinghouse_of(chosen), payer_id, client_id)].append(pk)
+        groups[(chosen or default_clearinghouse, payer_id, client_id)].append(pk)
     run = BuildRun()
-    total = sum(len(ids) for ids in groups.values())
     start = getattr(progress, "start", None)
     if callable(start):
-        start("Build 837P batches", total)
+        start("Build 837P batches", sum(len(ids) for ids in groups.values()))
+    advance = getattr(progress, "advance", None)
     for (clearinghouse, payer_id, client_id), ids in sorted(groups.items()):
         for offset in range(0, len(ids), limit):
             chunk = ids[offset : offset + limit]
-            batch = _batch_build(actor, clearinghouse, payer_id, client_id, chunk, run)
+            batch, held = _batch_build(actor, clearinghouse, payer_id, client_id, chunk)
+            run.held += held
             if batch is not None:
                 run.batches.append(batch)
                 run.claims += batch.claim_count
-            advance = getattr(progress, "advance", None)
             if callable(advance):
                 advance(len(chunk))
     return run
 
 
-def _hold(actor: Actor, claims: Sequence[Claim], message: str, run: BuildRun) -> None:
+def _hold(actor: Actor, claims: Sequence[ClaimFacts], message: str) -> list[str]:
+    """Hold claims the 837P writer refused (with a finding saying why); their lines for
+    ``BuildRun.held``."""
     ScrubFinding.objects.bulk_create(
         ScrubFinding(
             claim_id=c.pk,
@@ -278,8 +345,28 @@ def _hold(actor: Actor, claims: Sequence[Claim], message: str, run: BuildRun) ->
         )
         for c in claims
     )
-    claim_transition(list(claims), to=ClaimStatus.HELD, actor=actor, reason=message[:255])
-    run.held += [f"{c.patient_control_number}: {message}" for c in claims]
+    claims_transition(
+        [c.ref() for c in claims], to=ClaimStatus.HELD, actor=actor, reason=message[:255]
+    )
+    return [f"{c.patient_control_number}: {message}" for c in claims]
+
+
+def _batch_items_add(batch: ClaimBatch, claim_ids: list[int]) -> None:
+    """The batch's ``ClaimBatchItem`` rows, written by one INSERT ... SELECT."""
+    connection = connections[router.db_for_write(ClaimBatchItem)]
+    name = connection.ops.quote_name
+    claim_id = name(column_of(Claim, "id"))
+    columns = (
+        f"{name(column_of(ClaimBatchItem, 'batch'))}, {name(column_of(ClaimBatchItem, 'claim'))}"
+    )
+    where, params = ids_sql(claim_id, claim_ids, database=connection.alias)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {name(ClaimBatchItem._meta.db_table)} ({columns}) "  # noqa: S608 - names from the models
+            f"SELECT %s, {claim_id} FROM {name(Claim._meta.db_table)} WHERE {where} "
+            f"ORDER BY {claim_id}",
+            [batch.pk, *params],
+        )
 
 
 def _batch_build(
@@ -288,17 +375,16 @@ def _batch_build(
     payer_id: int,
     client_id: int,
     ids: list[int],
-    run: BuildRun,
-) -> ClaimBatch | None:
+) -> tuple[ClaimBatch | None, list[str]]:
+    """One batch in one transaction: the batch (None when no claim was left to write)
+    and the claims the 837P writer held, with why."""
+    held: list[str] = []
     with transaction.atomic():
-        locked = claims_lock(ids, statuses=[ClaimStatus.READY])
-        if not locked:
-            return None
-        loaded = claims_load(c.pk for c in locked)
-        status_of = {c.pk: c.status for c in locked}
-        for claim in loaded:
-            claim.status = status_of[claim.pk]
-        values = {c.pk: claim_837p_from(c) for c in loaded}
+        loaded = claims_load(ids, statuses=[ClaimStatus.READY], lock=True)
+        if not loaded:
+            return None, held
+        build = Claim837PBuilder()
+        values = {c.pk: build(c) for c in loaded}
         icn = control_number_next("isa")
         gcn = control_number_next("gs")
         reference = f"B{icn:09d}"
@@ -331,11 +417,11 @@ def _batch_build(
                 culprits = [
                     c for c in loaded if message.startswith(f"claim {c.patient_control_number}:")
                 ] or list(loaded)
-                _hold(actor, culprits, message, run)
+                held += _hold(actor, culprits, message)
                 gone = {c.pk for c in culprits}
                 loaded = [c for c in loaded if c.pk not in gone]
                 if not loaded:
-                    return None
+                    return None, held
         total = sum((c.total_charge for c in loaded), Decimal("0.00"))
         key = f"OPENRCM-{reference}.837"
         stored = exchanged_file_store(
@@ -360,17 +446,17 @@ def _batch_build(
         )
         stored.batch = batch
         stored.save(update_fields=["batch"])
-        ClaimBatchItem.objects.bulk_create(
-            (ClaimBatchItem(batch=batch, claim_id=c.pk) for c in loaded), batch_size=2000
+        _batch_items_add(batch, [c.pk for c in loaded])
+        claims_transition(
+            [c.ref() for c in loaded], to=ClaimStatus.BATCHED, actor=actor, reason=f"in {reference}"
         )
-        claim_transition(loaded, to=ClaimStatus.BATCHED, actor=actor, reason=f"in {reference}")
         audit_record(
             actor=actor,
             action=AuditAction.CREATE,
             obj=batch,
             detail=f"837P {key}: {len(loaded)} claims, {total}",
         )
-    return batch
+    return batch, held
 
 
 # --- submitting ------------------------------------------------------------------------------
@@ -454,6 +540,7 @@ __all__ = [
     "BATCH_TRANSITIONS",
     "BatchSubmission",
     "BuildRun",
+    "Claim837PBuilder",
     "batch_submit",
     "batch_transition",
     "batches_build",

@@ -73,10 +73,21 @@ def _cipher_for(keys: tuple[tuple[str, bytes], ...], search_key: bytes) -> Field
     return FieldCipher(dict(keys), search_key)
 
 
+_current: tuple[object, object, FieldCipher] | None = None
+
+
 def field_cipher() -> FieldCipher:
-    """The cipher configured in settings (OPENRCM_FIELD_KEYS, OPENRCM_SEARCH_KEY)."""
+    """The cipher configured in settings (OPENRCM_FIELD_KEYS, OPENRCM_SEARCH_KEY).
+
+    Called for every encrypted value read or written, so the answer is kept while the
+    settings objects are the same ones (tests that override them get a new cipher)."""
+    global _current
     from django.conf import settings
 
-    return _cipher_for(
-        tuple(settings.OPENRCM_FIELD_KEYS.items()), bytes(settings.OPENRCM_SEARCH_KEY)
-    )
+    keys, search_key = settings.OPENRCM_FIELD_KEYS, settings.OPENRCM_SEARCH_KEY
+    current = _current
+    if current is not None and current[0] is keys and current[1] is search_key:
+        return current[2]
+    cipher = _cipher_for(tuple(keys.items()), bytes(search_key))
+    _current = (keys, search_key, cipher)
+    return cipher

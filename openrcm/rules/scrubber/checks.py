@@ -506,12 +506,12 @@ def _duplicate(facts: ClaimFacts) -> Iterator[Problem]:
         return  # a replacement or void is meant to match the claim it corrects
     provider = claim.provider_npi
     for number, line in _lines(claim):
-        key = (claim.patient_id, provider, facts.dos, line.procedure_code)
+        key = (claim.patient_id, claim.payer_id, provider, facts.dos, line.procedure_code)
         earlier = [c for c in facts.duplicates.claims_for(key) if c != claim.patient_control_number]
         if earlier:
             yield Problem(
                 f"{line.procedure_code} on {facts.dos} by provider {provider} for this patient "
-                f"is already on claim {', '.join(earlier)}",
+                f"is already on claim to this payer {', '.join(earlier)}",
                 number,
             )
 

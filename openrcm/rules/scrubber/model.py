@@ -129,12 +129,14 @@ class PayerRules:
         object.__setattr__(self, "max_units", _frozen_map(self.max_units))
 
 
-DuplicateKey = tuple[str, str, datetime.date, str]  # patient, provider NPI, DOS, code
+DuplicateKey = tuple[str, str, str, datetime.date, str]  # patient, payer, provider NPI, DOS, code
 
 
 class DuplicateIndex:
-    """Keys of claims already sent (patient, provider NPI, date of service, code), each
-    with the patient control numbers of the claims that carry it."""
+    """Keys of claims already sent (patient, payer ID, provider NPI, date of service,
+    code), each with the patient control numbers of the claims that carry it. The payer
+    is part of the key: the secondary payer's claim for a visit repeats the primary's
+    lines on purpose (coordination of benefits) and is no duplicate."""
 
     __slots__ = ("_claims",)
 
@@ -153,6 +155,7 @@ class DuplicateIndex:
             for line in claim.lines:
                 key = (
                     claim.patient_id,
+                    claim.payer_id,
                     claim.provider_npi,
                     claim.date_of_service,
                     line.procedure_code,

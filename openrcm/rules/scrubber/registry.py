@@ -212,7 +212,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "DUPLICATE-CLAIM",
         _E,
-        "no earlier claim has the same patient, provider, date of service and code",
+        "no earlier claim to the same payer has the same patient, provider, date of service "
+        "and code",
         "Check the earlier claim: if this one corrects it, send it as a replacement (7); "
         "if the service really was repeated, add modifier 76, 77 or 91.",
     ),

@@ -205,7 +205,7 @@ PAYER_REFERRAL_CODES = PayerRules(
     name="Referral HMO", requires_referring_for_codes=frozenset({"J3301"})
 )
 PAYER_AUTH = PayerRules(name="Auth Plan", requires_prior_auth_for_codes=frozenset({"J3301"}))
-EARLIER = DuplicateIndex([(("patient-1", RENDERING_NPI, DOS, "99213"), "PCN0000")])
+EARLIER = DuplicateIndex([(("patient-1", "ACME1", RENDERING_NPI, DOS, "99213"), "PCN0000")])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -898,9 +898,16 @@ def test_duplicate_index_leaves_out_voided_claims() -> None:
     assert scrub(fresh, duplicates=index).rule_ids == set()
 
 
+def test_the_same_service_to_another_payer_is_no_duplicate() -> None:
+    """The secondary payer's claim repeats the primary's lines (coordination of benefits)."""
+    claim = change(rendering_npi="", rendering_taxonomy="")
+    primary = DuplicateIndex([(("patient-1", "OTHERPAYER", BILLING_NPI, DOS, "J3301"), "P1")])
+    assert "DUPLICATE-CLAIM" not in scrub(claim, duplicates=primary).rule_ids
+
+
 def test_duplicate_uses_billing_npi_without_rendering() -> None:
     claim = change(rendering_npi="", rendering_taxonomy="")
-    index = DuplicateIndex([(("patient-1", BILLING_NPI, DOS, "J3301"), "OLD9")])
+    index = DuplicateIndex([(("patient-1", "ACME1", BILLING_NPI, DOS, "J3301"), "OLD9")])
     result = scrub(claim, duplicates=index)
     assert [(f.rule_id, f.line) for f in result.findings] == [("DUPLICATE-CLAIM", 2)]
 
