@@ -8,18 +8,25 @@ from typing import Any
 
 from django.db import transaction
 
+from openrcm.accounts.permissions import permission_check
 from openrcm.core.actor import Actor
+from openrcm.core.errors import ValidationFailed
 from openrcm.core.validation import Problems
 from openrcm.payers.models import (
     ClaimFilingIndicator,
     FeeSchedule,
     FeeScheduleRate,
     Payer,
+    PayerClaimRules,
     PayerType,
 )
 from openrcm.privacy.models import AuditAction
 from openrcm.privacy.services import audit_record
-from openrcm.rules.codes import modifier_problem, procedure_code_problem
+from openrcm.rules.codes import (
+    modifier_problem,
+    place_of_service_problem,
+    procedure_code_problem,
+)
 
 
 @transaction.atomic
@@ -116,3 +123,195 @@ def fee_schedule_create(
         actor=actor, action=AuditAction.CREATE, obj=schedule, detail=f"{len(checked)} rates"
     )
     return schedule
+
+
+# --- claim rules (what the scrubber asks of this payer's claims) ----------------------------
+
+MAX_RULE_REASON = 200
+MAX_UNITS = 9999
+_UNSET: Any = object()
+
+
+def _code_list(problems: Problems, field: str, values: Any, check: Any) -> list[str]:
+    """Upper-cased, de-duplicated, sorted codes; each bad one named."""
+    if isinstance(values, str):
+        values = [v for v in values.replace(",", " ").split() if v]
+    if not isinstance(values, (list, tuple, set, frozenset)):
+        problems.add(field, "give a list of codes")
+        return []
+    codes: list[str] = []
+    for raw in values:
+        code = str(raw).strip().upper()
+        if not code:
+            continue
+        problem = check(code)
+        if problem:
+            problems.add(field, problem)
+        elif code not in codes:
+            codes.append(code)
+    return sorted(codes)
+
+
+def _disabled_rules(problems: Problems, value: Any) -> dict[str, str]:
+    from openrcm.rules.scrubber import RULES_BY_ID
+
+    if not isinstance(value, dict):
+        problems.add("disabled_rules", "give {rule ID: why it is off for this payer}")
+        return {}
+    checked: dict[str, str] = {}
+    for raw_id, raw_reason in value.items():
+        rule_id = str(raw_id).strip().upper()
+        reason = str(raw_reason or "").strip()
+        where = f"disabled_rules[{rule_id}]"
+        rule = RULES_BY_ID.get(rule_id)
+        if rule is None:
+            problems.add(
+                where, f"{rule_id!r} is not a scrubber rule; see the rule list for the IDs"
+            )
+            continue
+        if not rule.payer_may_disable:
+            problems.add(
+                where,
+                f"{rule_id} keeps the 837P well formed and cannot be turned off for a payer",
+            )
+            continue
+        if not reason:
+            problems.add(where, f"say why {rule_id} is turned off for this payer")
+            continue
+        if len(reason) > MAX_RULE_REASON:
+            problems.add(where, f"keep the reason under {MAX_RULE_REASON} characters")
+            continue
+        checked[rule_id] = reason
+    return dict(sorted(checked.items()))
+
+
+def _unit_overrides(problems: Problems, value: Any) -> dict[str, int]:
+    if not isinstance(value, dict):
+        problems.add("unit_overrides", "give {procedure code: most units per date of service}")
+        return {}
+    checked: dict[str, int] = {}
+    for raw_code, raw_units in value.items():
+        code = str(raw_code).strip().upper()
+        where = f"unit_overrides[{code}]"
+        problem = procedure_code_problem(code)
+        if problem:
+            problems.add(where, problem)
+            continue
+        text = str(raw_units).strip()
+        if isinstance(raw_units, bool) or not text.isdigit() or not 1 <= int(text) <= MAX_UNITS:
+            problems.add(where, f"units must be a whole number from 1 to {MAX_UNITS}, not {text!r}")
+            continue
+        checked[code] = int(text)
+    return dict(sorted(checked.items()))
+
+
+def unit_overrides_from_text(text: str) -> dict[str, str]:
+    """``"97110 4\n97140=2"`` → ``{"97110": "4", "97140": "2"}`` (checked by the service:
+    a line without units keeps "" so the problem is named, not dropped)."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        parts = line.replace("=", " ").replace(":", " ").replace(",", " ").split()
+        if parts:
+            found[parts[0].upper()] = " ".join(parts[1:])
+    return found
+
+
+def payer_claim_rules_get(payer: Payer) -> PayerClaimRules:
+    """The payer's ``PayerClaimRules`` (an unsaved empty one when it has none yet)."""
+    found = PayerClaimRules.objects.filter(payer=payer).first()
+    return found or PayerClaimRules(payer=payer)
+
+
+def payer_claim_rules_set(
+    *,
+    actor: Actor,
+    payer: Payer,
+    disabled_rules: Any = _UNSET,
+    referring_required_for_pos: Any = _UNSET,
+    referring_required_for_codes: Any = _UNSET,
+    prior_auth_codes: Any = _UNSET,
+    unit_overrides: Any = _UNSET,
+    clearinghouse: Any = _UNSET,
+) -> PayerClaimRules:
+    """Change what the scrubber asks of one payer's claims; an argument left out stays.
+
+    Every value is checked before anything is stored (all problems at once): rule IDs
+    must exist in the scrubber's registry, rules that keep the 837P well formed may not be
+    turned off, turning one off needs a reason; place-of-service and procedure codes must
+    have their form; unit limits are whole numbers; the clearinghouse must be configured.
+    The change (before and after) is written to the audit trail.
+    """
+    from openrcm.clearinghouse.base import clearinghouse_names
+
+    permission_check(actor, "payer.rules")
+    problems = Problems()
+    wanted: dict[str, Any] = {}
+    if disabled_rules is not _UNSET:
+        wanted["disabled_rules"] = _disabled_rules(problems, disabled_rules)
+    if referring_required_for_pos is not _UNSET:
+        wanted["referring_required_for_pos"] = _code_list(
+            problems, "referring_required_for_pos", referring_required_for_pos,
+            place_of_service_problem,
+        )  # fmt: skip
+    if referring_required_for_codes is not _UNSET:
+        wanted["referring_required_for_codes"] = _code_list(
+            problems, "referring_required_for_codes", referring_required_for_codes,
+            procedure_code_problem,
+        )  # fmt: skip
+    if prior_auth_codes is not _UNSET:
+        wanted["prior_auth_codes"] = _code_list(
+            problems, "prior_auth_codes", prior_auth_codes, procedure_code_problem
+        )
+    if unit_overrides is not _UNSET:
+        wanted["unit_overrides"] = _unit_overrides(problems, unit_overrides)
+    if clearinghouse is not _UNSET:
+        name = str(clearinghouse or "").strip()
+        if name and name not in clearinghouse_names():
+            problems.add(
+                "clearinghouse",
+                f"no clearinghouse is called {name!r}; known: {', '.join(clearinghouse_names())}"
+                " (leave it blank for the default)",
+            )
+        wanted["clearinghouse"] = name
+    problems.raise_if_any()
+    with transaction.atomic():
+        Payer.objects.select_for_update().filter(pk=payer.pk).first()  # one change at a time
+        rules, created = PayerClaimRules.objects.get_or_create(payer=payer)
+        changes = {
+            field: [getattr(rules, field), value]
+            for field, value in wanted.items()
+            if getattr(rules, field) != value
+        }
+        if not changes and not created:
+            return rules
+        for field, (_before, after) in changes.items():
+            setattr(rules, field, after)
+        if changes:
+            rules.save(update_fields=[*changes, "updated_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE if created else AuditAction.UPDATE,
+            obj=rules,
+            changes=changes,
+            detail=f"claim rules of {payer.name}: {', '.join(changes) or 'created'}"[:255],
+        )
+    return rules
+
+
+def payer_rule_turn_off(
+    *, actor: Actor, payer: Payer, rule_id: str, reason: str
+) -> PayerClaimRules:
+    """Turn one scrubber rule off for the payer, with the reason (kept with the rule)."""
+    current = dict(payer_claim_rules_get(payer).disabled_rules or {})
+    current[rule_id.strip().upper()] = reason
+    return payer_claim_rules_set(actor=actor, payer=payer, disabled_rules=current)
+
+
+def payer_rule_turn_on(*, actor: Actor, payer: Payer, rule_id: str) -> PayerClaimRules:
+    """Turn a scrubber rule back on for the payer."""
+    current = dict(payer_claim_rules_get(payer).disabled_rules or {})
+    key = rule_id.strip().upper()
+    if key not in current:
+        raise ValidationFailed([("rule_id", f"{key} is not turned off for {payer.name}")])
+    del current[key]
+    return payer_claim_rules_set(actor=actor, payer=payer, disabled_rules=current)
