@@ -42,6 +42,17 @@ class Clearinghouse(abc.ABC):
     def remove_response(self, name: str) -> None:
         """Clear one response after it was imported (archive or delete it)."""
 
+    def inquire(self, data: bytes) -> bytes:
+        """Real-time inquiry: send one 270 (or 276) interchange, return the 271 (or 277).
+
+        Optional: an adapter that cannot answer in real time keeps this refusal."""
+        raise ClearinghouseError(
+            f"the {self.name or type(self).__name__} clearinghouse does not answer real-time "
+            "eligibility (270/271) or claim status (276/277) inquiries; use a clearinghouse "
+            "that does (the sandbox does) for eligibility checks and claim status inquiries",
+            code="clearinghouse_no_inquiry",
+        )
+
 
 Factory = Callable[[], Clearinghouse]
 _FACTORIES: dict[str, Factory] = {}

@@ -10,6 +10,7 @@ from django.utils.cache import patch_vary_headers
 
 from openrcm.accounts.permissions import has_permission, permission_required
 from openrcm.core.errors import ValidationFailed
+from openrcm.eligibility.selectors import patient_eligibility
 from openrcm.patients.models import Patient
 from openrcm.patients.selectors import (
     patient_record,
@@ -63,7 +64,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "record": record,
             "shows_claims": shows_claims,
+            "shows_billing": has_permission(request.user, "collection.work"),
             "patient": patient,
             "ssn": ssn_for_display(request.user, patient),
+            "eligibility": patient_eligibility(
+                patient=patient, user=request.user, today=timezone.localdate()
+            ),
         },
     )
