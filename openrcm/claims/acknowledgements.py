@@ -15,6 +15,7 @@ for is left alone, so two different files saying the same thing are harmless too
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -298,6 +299,7 @@ def _import_277ca(
 class PollRun:
     imported: list[AckImport] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    eras: list[Any] = field(default_factory=list)  # remittance.services.EraImport
 
     def summary(self) -> str:
         new = [i for i in self.imported if not i.duplicate]
@@ -307,6 +309,12 @@ class PollRun:
             f"{sum(i.rejected for i in new)} rejected"
         )
         return text + (f"; {len(self.problems)} problem(s)" if self.problems else "")
+
+
+def is_835(data: bytes) -> bool:
+    """Whether an X12 file holds an 835 (ST*835 with the file's element separator)."""
+    separator = data[3:4] if data[:3] == b"ISA" else b"*"
+    return b"ST" + separator + b"835" + separator in data
 
 
 def clearinghouse_poll(
@@ -332,6 +340,12 @@ def clearinghouse_poll(
         adapters = [clearinghouse_get(name) for name in names]
     for adapter in adapters:
         for name, data in adapter.fetch_responses():
+            if is_835(data):  # an ERA: imported and posted by the remittance app
+                from openrcm.remittance.services import era_import_fetched
+
+                if era_import_fetched(actor, adapter.name, name, data, run):
+                    adapter.remove_response(name)
+                continue
             try:
                 imported = acknowledgements_import(
                     actor=actor, name=name, data=data, clearinghouse=adapter.name

@@ -321,8 +321,11 @@ class SandboxClearinghouse(Clearinghouse):
         return self._submission_id(data)
 
     def adjudicate(self, file_name: str, data: bytes) -> None:
-        """Hook for the next issue: answer the accepted claims of ``file_name`` with an 835
-        ERA in ``outbox/`` (payer-side pricing and denials). Does nothing yet."""
+        """Answer the accepted claims of ``file_name`` with 835 ERAs, held in ``payer/``
+        until ``sandbox_release_eras`` moves them to the outbox (see sandbox_payer)."""
+        from openrcm.clearinghouse.sandbox_payer import sandbox_adjudicate
+
+        sandbox_adjudicate(self, file_name, data)
 
     def find_submission(self, file_name: str) -> str | None:
         target = self.received / self._checked(file_name)
@@ -339,6 +342,12 @@ class SandboxClearinghouse(Clearinghouse):
         source = self.outbox / self._checked(name)
         if source.exists():
             os.replace(source, self.collected / name)
+
+    def inquire(self, data: bytes) -> bytes:
+        """Real-time 270 -> 271 and 276 -> 277: see ``sandbox_eligibility``."""
+        from openrcm.clearinghouse.sandbox_eligibility import sandbox_inquiry_answer
+
+        return sandbox_inquiry_answer(self, data)
 
 
 def sandbox_from_settings() -> SandboxClearinghouse:
