@@ -8,6 +8,7 @@ holds an HMAC of the normalised value for exact-match search (``search_hash_for`
 
 from __future__ import annotations
 
+import base64
 import datetime
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +50,22 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]  # stubs' 
         if lookup_name not in {"isnull", "exact"}:
             return None
         return super().get_lookup(lookup_name)
+
+
+class EncryptedBytesField(EncryptedTextField):
+    """A document (a PDF letter, say) stored encrypted; Python sees ``bytes``."""
+
+    description = "Encrypted document"
+
+    def get_prep_value(self, value: Any) -> Any:
+        if isinstance(value, memoryview):
+            value = bytes(value)
+        if isinstance(value, bytes):
+            value = base64.b64encode(value).decode("ascii") if value else ""
+        return super().get_prep_value(value)
+
+    def decode_plaintext(self, text: str) -> Any:
+        return base64.b64decode(text)
 
 
 class EncryptedDateField(EncryptedTextField):
