@@ -506,6 +506,10 @@ class PolicySettings:
     help_email: str | None = None
     program_description: str = "account, billing and appointment messages"
     help_text: str | None = None  # a custom HELP reply; checked by ``help_reply_problems``
+    # How often messages come and the carriers' rates notice, as the HELP reply and the
+    # opt-in confirmation say them (CTIA MP&BP §5.1.2.1); e.g. "Up to 4 msgs/mo".
+    frequency_text: str = "Msg frequency varies"
+    rates_text: str = "Msg & data rates may apply"
     promotional_messages_enabled: bool = False
     quiet_hours: ContactWindow = field(
         default_factory=lambda: ContactWindow.daily(time(8), time(21))
@@ -529,6 +533,9 @@ class PolicySettings:
     def __post_init__(self) -> None:
         if not self.company_name.strip() or not self.help_phone.strip():
             raise ValueError("the company name and a help phone number are required")
+        problems = _frequency_and_rates_problems(self.frequency_text, self.rates_text)
+        if problems:
+            raise ValueError("the deployment's SMS notices lack: " + "; ".join(problems))
         if self.help_text is not None:
             problems = help_reply_problems(self.help_text, self.company_name)
             if problems:
@@ -1181,8 +1188,8 @@ def help_reply_text(settings: PolicySettings, brand: str | None = None) -> str:
     sender = "" if brand == settings.company_name else f", sent by {settings.company_name}"
     return (
         f"{brand}: {settings.program_description}{sender}. "
-        f"For help {_help_contact(settings)}. Msg frequency varies. "
-        "Msg & data rates may apply. Reply STOP to opt out."
+        f"For help {_help_contact(settings)}. {_sentence(settings.frequency_text)} "
+        f"{_sentence(settings.rates_text)} Reply STOP to opt out."
     )
 
 
@@ -1191,9 +1198,30 @@ def opt_in_confirmation_text(settings: PolicySettings, brand: str | None = None)
     brand = brand or settings.company_name
     return (
         f"{brand}: You are subscribed to {settings.program_description}. "
-        "Msg frequency varies. Msg & data rates may apply. "
+        f"{_sentence(settings.frequency_text)} {_sentence(settings.rates_text)} "
         "Reply HELP for help, STOP to opt out."
     )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _frequency_and_rates_problems(frequency_text: str, rates_text: str) -> list[str]:
+    """What the configured frequency and rates notices lack (empty when complete)."""
+    problems = []
+    words = _words(frequency_text)
+    if not _contains_phrase(words, "msg frequency varies") and not re.search(
+        r"up to \d+ (msgs?|messages?)", words
+    ):
+        problems.append('a frequency notice ("Msg frequency varies" or "Up to N msgs/mo")')
+    rates = _words(rates_text)
+    if not _contains_phrase(rates, "msg data rates may apply") and not _contains_phrase(
+        rates, "message and data rates may apply"
+    ):
+        problems.append('"Msg & data rates may apply" (or "Message and data rates may apply")')
+    return problems
 
 
 def help_reply_problems(text: str, brand: str) -> list[str]:
@@ -1211,7 +1239,7 @@ def help_reply_problems(text: str, brand: str) -> list[str]:
     ):
         problems.append('"Msg & data rates may apply"')
     if not _contains_phrase(words, "msg frequency varies") and not re.search(
-        r"up to \d+ msgs?", words
+        r"up to \d+ (msgs?|messages?)", words
     ):
         problems.append('"Msg frequency varies" (or "up to N msgs/mo")')
     return problems
