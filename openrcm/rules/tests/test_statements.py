@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from openrcm.rules.statements import (
     DEFAULT_CADENCE,
+    CadenceStep,
     CycleKind,
+    ReminderKind,
     ServiceBalance,
     StatementAccount,
     StatementCycle,
@@ -146,16 +148,24 @@ def test_aging_total_is_what_the_statement_shows(rows):
     assert aging(services, TODAY).total == sum(s.patient_due for s in statement_lines(services))
 
 
+def _step(*args: object) -> CadenceStep:
+    step = reminder_step_due(*args)  # type: ignore[arg-type]
+    assert step is not None
+    return step
+
+
 def test_cadence_takes_the_latest_step_and_never_skips_the_final_notice():
     first = date(2026, 1, 1)
     assert reminder_step_due(DEFAULT_CADENCE, None, [], TODAY) is None
-    assert reminder_step_due(DEFAULT_CADENCE, first, [], first).name == "statement"
+    assert _step(DEFAULT_CADENCE, first, [], first).name == "statement"
     assert reminder_step_due(DEFAULT_CADENCE, first, ["statement"], date(2026, 1, 20)) is None
-    on_day_35 = reminder_step_due(DEFAULT_CADENCE, first, ["statement"], date(2026, 2, 5))
-    assert on_day_35.name == "first reminder"
+    assert _step(DEFAULT_CADENCE, first, ["statement"], date(2026, 2, 5)).name == "first reminder"
     # Paused for months: the latest step is taken, not every missed one.
-    late = reminder_step_due(DEFAULT_CADENCE, first, ["statement"], date(2026, 4, 15))
+    late = _step(DEFAULT_CADENCE, first, ["statement"], date(2026, 4, 15))
     assert late.name == "final notice"
     assert late.final_notice
     done = ["statement", "first reminder", "second reminder", "collector call", "final notice"]
     assert reminder_step_due(DEFAULT_CADENCE, first, done, date(2026, 6, 1)) is None
+    # The final notice is not passed over even when a later step has come.
+    extended = (*DEFAULT_CADENCE, CadenceStep("agency review", 120, ReminderKind.CALL_TASK))
+    assert _step(extended, first, ["statement", "agency review"], date(2026, 6, 1)).final_notice
