@@ -16,6 +16,7 @@ from openrcm.claims.api import router as claims_router
 from openrcm.clients.api import router as clients_router
 from openrcm.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from openrcm.patients.api import router as patients_router
+from openrcm.payers.api import router as payers_router
 
 api = NinjaAPI(
     title="openrcm API",
@@ -31,6 +32,12 @@ api = NinjaAPI(
 api.add_router("/patients/", patients_router)
 api.add_router("/claims/", claims_router)
 api.add_router("/clients/", clients_router)
+api.add_router("/eligibility/", "openrcm.eligibility.api.router")
+api.add_router("/workqueue/", "openrcm.workqueue.api.router")
+api.add_router("/messaging/", "openrcm.messaging.api.router")
+api.add_router("/remittance/", "openrcm.remittance.api.router")
+api.add_router("/denials/", "openrcm.denials.api.router")
+api.add_router("/payers/", payers_router)
 
 
 @api.exception_handler(ValidationFailed)

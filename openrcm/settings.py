@@ -55,6 +55,12 @@ INSTALLED_APPS = [
     "openrcm.coding",
     "openrcm.claims",
     "openrcm.clearinghouse",
+    "openrcm.workqueue",
+    "openrcm.eligibility",
+    "openrcm.messaging",
+    "openrcm.remittance",
+    "openrcm.patient_billing",
+    "openrcm.denials",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +176,8 @@ OPENRCM_SANDBOX_DIR = Path(ENV.get("OPENRCM_SANDBOX_DIR", str(VAR_DIR / "sandbox
 OPENRCM_SANDBOX_SEED = int(ENV.get("OPENRCM_SANDBOX_SEED", "0"))
 # Share of members the sandbox payers answer "not on file" (277CA A7:164), in percent.
 OPENRCM_SANDBOX_REJECT_PERCENT = int(ENV.get("OPENRCM_SANDBOX_REJECT_PERCENT", "3"))
+# Claim status inquiries (276) go out for claims with no answer after this many days.
+OPENRCM_CLAIM_STATUS_AFTER_DAYS = int(ENV.get("OPENRCM_CLAIM_STATUS_AFTER_DAYS", "30"))
 OPENRCM_SFTP_HOST = ENV.get("OPENRCM_SFTP_HOST", "")
 OPENRCM_SFTP_PORT = int(ENV.get("OPENRCM_SFTP_PORT", "22"))
 OPENRCM_SFTP_USER = ENV.get("OPENRCM_SFTP_USER", "")
@@ -180,6 +188,10 @@ OPENRCM_SFTP_KNOWN_HOSTS = ENV.get("OPENRCM_SFTP_KNOWN_HOSTS", "")
 OPENRCM_SFTP_OUTBOX = ENV.get("OPENRCM_SFTP_OUTBOX", "outbound")
 OPENRCM_SFTP_INBOX = ENV.get("OPENRCM_SFTP_INBOX", "inbound")
 OPENRCM_COMPANY_NAME = ENV.get("OPENRCM_COMPANY_NAME", "Demo Billing Company")
+# Denials: write-offs above this amount need an approval; underpayment tolerance.
+OPENRCM_WRITE_OFF_APPROVAL_OVER = ENV.get("OPENRCM_WRITE_OFF_APPROVAL_OVER", "500.00")
+OPENRCM_UNDERPAYMENT_TOLERANCE_AMOUNT = ENV.get("OPENRCM_UNDERPAYMENT_TOLERANCE_AMOUNT", "1.00")
+OPENRCM_UNDERPAYMENT_TOLERANCE_PERCENT = ENV.get("OPENRCM_UNDERPAYMENT_TOLERANCE_PERCENT", "2")
 
 LOGGING = {
     "version": 1,

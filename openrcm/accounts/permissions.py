@@ -26,21 +26,29 @@ ACTIONS: dict[str, str] = {
     "patient.view": "open a patient's record (demographics, coverage, balances)",
     "patient.change": "create and edit patients and their coverage",
     "patient.export": "export or print patient records (CSV, PDF)",
+    "eligibility.check": "ask payers whether a patient is covered (270/271 eligibility)",
+    "workitem.work": "see the front-desk work list and mark work items done",
     "claim.view": "see encounters, charges, claims and their history",
     "claim.change": "enter encounters and charges, code them, correct claims",
     "claim.submit": "scrub claims and send batches to the clearinghouse",
     "remittance.view": "see ERAs, payments and the ledger",
     "remittance.post": "import and post ERAs, post and reverse payments",
     "denial.work": "work the denial queue, write appeals",
+    "denial.approve": "approve another user's large write-off of a denial",
     "collection.work": "work patient balances: statements, calls, plans, placements",
+    "collection.instruct": "record a practice's billing and collection instructions",
     "client.view": "see the practice's profile, providers and contracts",
     "client.change": "edit practices, providers and contracts",
     "credentialing.manage": "provider credentialing and payer enrollment",
     "payer.view": "see payers and fee schedules",
     "payer.change": "edit payers and fee schedules",
+    "payer.rules": "change what the claim scrubber asks of a payer (rules off, requirements)",
     "report.view": "see dashboards and reports",
     "lead.view": "see sales leads and prospects",
     "lead.change": "create and work sales leads",
+    "message.view": "see conversations, consent records, refused sends and call tasks",
+    "message.send": "send texts, record consent, log calls (always through the policy gate)",
+    "message.templates": "create and edit message templates",
     "audit.view": "search the audit trail",
     "audit.export": "export the audit trail",
     "disclosure.manage": "record disclosures, answer access and amendment requests",
@@ -55,6 +63,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.BILLER: A(
         {
             "patient.view",
+            "eligibility.check",
+            "workitem.work",
             "patient.change",
             "claim.view",
             "claim.change",
@@ -64,7 +74,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "denial.work",
             "client.view",
             "payer.view",
+            "payer.rules",
             "report.view",
+            "message.view",
+            "message.send",
         }
     ),
     Role.CODER: A(
@@ -85,6 +98,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "collection.work",
             "client.view",
             "payer.view",
+            "message.view",
+            "message.send",
         }
     ),
     Role.CREDENTIALING: A(
@@ -94,6 +109,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "credentialing.manage",
             "payer.view",
             "payer.change",
+            "message.view",
+            "message.send",
         }
     ),
     Role.COMPLIANCE: A(
@@ -108,6 +125,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "audit.view",
             "audit.export",
             "disclosure.manage",
+            "message.view",
         }
     ),
     Role.SALES: A(
@@ -130,6 +148,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CLIENT_MANAGER: A(
         {
             "patient.view",
+            "eligibility.check",
+            "workitem.work",
             "patient.change",
             "patient.export",
             "claim.view",
@@ -141,6 +161,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CLIENT_FRONT_DESK: A(
         {
             "patient.view",
+            "eligibility.check",
+            "workitem.work",
             "patient.change",
             "client.view",
         }

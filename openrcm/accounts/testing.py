@@ -108,6 +108,21 @@ class PracticeWorld:
         self.contact = client_contact_create(
             actor=TEST_ACTOR, client=self.client, name=f"Office {tag}", kind="billing"
         )
+        from openrcm.messaging.services import party_ensure
+
+        self.contact_party = party_ensure(actor=TEST_ACTOR, client_contact=self.contact)
+        from openrcm.patient_billing.services import account_contact_log, client_instructions_get
+
+        self.billing_instructions = client_instructions_get(self.client)
+        self.billing_contact = account_contact_log(
+            actor=TEST_ACTOR,
+            patient=self.patient,
+            medium="voice",
+            direction="inbound",
+            outcome="dispute",
+            dispute_reason=f"Disputes the visit of practice {tag}",
+        )
+        self.billing_dispute = self.billing_contact.dispute
         self.fee_schedule = fee_schedule_create(
             actor=TEST_ACTOR,
             client=self.client,
@@ -117,6 +132,97 @@ class PracticeWorld:
         )
         self.client_manager = make_user("client_manager", client=self.client)
         self.biller = make_user("biller", assigned_clients=[self.client])
+
+    def send_claims(self) -> None:
+        """Scrub the practice's claim and build its 837P batch (``self.batch``, and the
+        file kept for it, ``self.batch_file``). The claim's date of service is older than
+        the payer's timely-filing limit, so the payer waives that rule (with a reason)."""
+        from openrcm.claims.scrubbing import claims_scrub
+        from openrcm.claims.submission import batches_build
+        from openrcm.payers.services import payer_claim_rules_set
+
+        payer_claim_rules_set(
+            actor=TEST_ACTOR,
+            payer=self.payer,
+            disabled_rules={
+                "TIMELY-FILING": "test practice: late filing allowed",
+                "TIMELY-FILING-SOON": "test practice: late filing allowed",
+            },
+        )
+        claims_scrub(actor=TEST_ACTOR, claim_ids=[self.claim.pk])
+        self.claim.refresh_from_db()
+        run = batches_build(actor=TEST_ACTOR)
+        built = [b for b in run.batches if b.client_id == self.client.pk]
+        if not built:
+            findings = list(self.claim.findings.values_list("rule_id", "message"))
+            raise AssertionError(f"claim {self.claim} was not batched: {findings}")
+        self.batch = built[0]
+        self.batch_file = self.batch.files.get()
+        self.claim.refresh_from_db()
+
+    def post_era(self) -> None:
+        """An 835 paying the practice's claim, imported and posted (``self.era_payment``)."""
+        import datetime
+        from decimal import Decimal
+
+        from openrcm.remittance.services import era_import
+        from openrcm.x12.write import InterchangeSettings
+        from openrcm.x12.write.remit835 import (
+            RemitAdjustment,
+            RemitClaim,
+            RemitLine,
+            Remittance835,
+            write_835,
+        )
+
+        day = self.claim.encounter.date_of_service
+        lines = tuple(
+            RemitLine(line.procedure_code, line.charge_amount, day,
+                      (RemitAdjustment("CO", "45", Decimal("10.00")),),
+                      line_item_control_number=line.line_item_control_number)
+            for line in self.claim.lines.all()
+        )  # fmt: skip
+        era = Remittance835(
+            self.payer.name, self.payer.payer_id, "123456789", self.client.legal_name[:60],
+            self.client.group_npi, f"TRN{self.claim.pk}", day,
+            (RemitClaim(self.claim.patient_control_number, "1", self.patient_last_name,
+                        self.patient.first_name, "M1", f"ICN{self.claim.pk}", lines=lines),),
+        )  # fmt: skip
+        when = datetime.datetime.combine(day, datetime.time(9))
+        data = write_835(InterchangeSettings("PAYER", "OPENRCM", 1, 1, 1, when), era)
+        result = era_import(actor=TEST_ACTOR, name=f"era-{self.claim.pk}.835", data=data)
+        self.era_payment = result.payments[0].payment
+
+    def record_denials(self) -> None:
+        """A denied line (``self.denial``, appealed: ``self.appeal``) and an underpaid line
+        (``self.underpayment``) on the practice's claim, recorded as posting would."""
+        import datetime
+        from decimal import Decimal
+
+        from openrcm.denials.services import LineAmounts, denials_record_from_adjudication
+        from openrcm.denials.services import denial_appeal as appeal_make
+        from openrcm.payers.models import FeeScheduleRate
+
+        FeeScheduleRate.objects.create(
+            schedule=self.fee_schedule, procedure_code="93000", allowed_amount=Decimal("40.00")
+        )
+        recorded = denials_record_from_adjudication(
+            actor=TEST_ACTOR,
+            claim_id=self.claim.pk,
+            payer_id=self.payer.pk,
+            era_date=datetime.date(2026, 4, 1),
+            adjustments=[
+                {"group": "CO", "code": "197", "amount": "125.00", "line": 1},
+                {"group": "CO", "code": "45", "amount": "15.00", "line": 2},
+            ],
+            lines={1: LineAmounts(Decimal("0")), 2: LineAmounts(Decimal("30.00"))},
+            source_reference=f"world-{self.tag}-{self.claim.pk}",
+        )
+        self.denial = recorded.denials[0]
+        self.underpayment = recorded.underpayments[0]
+        self.appeal = appeal_make(
+            actor=TEST_ACTOR, items=[self.denial], reason=f"Approval was on file ({self.tag})"
+        )
 
     def objects_by_model(self) -> dict[str, Any]:
         """Model label → this practice's row of that model."""
@@ -129,7 +235,19 @@ class PracticeWorld:
             self.claim,
             self.contract,
             self.contact,
+            self.contact_party,
+            self.billing_instructions,
+            self.billing_contact,
+            self.billing_dispute,
             self.fee_schedule,
             self.client_manager,
+            *[
+                getattr(self, name)
+                for name in (
+                    *("batch", "batch_file", "era_payment"),
+                    *("denial", "appeal", "underpayment"),
+                )
+                if hasattr(self, name)
+            ],
         ]
         return {row._meta.label_lower: row for row in rows}

@@ -814,6 +814,39 @@ def demo_build(
             f"{cycle['batched_claims']} claims in {cycle['batches']} batches; "
             f"{cycle['accepted']} accepted, {cycle['rejected']} rejected"
         )
+    announce("Remittance: sandbox payer ERAs, posting, secondary claims")
+    with timed_step(result, "Remittance: sandbox payer ERAs, posting, secondary claims") as step:
+        from openrcm.remittance.cycle import remittance_cycle_run
+
+        step.detail = remittance_cycle_run(actor=DEMO_ACTOR)["summary"]
+    announce("Secondary claims: the primary's adjudication to the secondary payer")
+    with timed_step(
+        result, "Secondary claims: the primary's adjudication to the secondary payer"
+    ) as step:
+        from openrcm.remittance.cycle import remittance_cycle_run
+
+        second = claims_cycle_run(actor=DEMO_ACTOR, progress=progress)
+        second_paid = remittance_cycle_run(actor=DEMO_ACTOR)
+        step.detail = (
+            f"{second['batched_claims']} claims in {second['batches']} batches with the "
+            f"other-payer loops, {second['accepted']} accepted; then {second_paid['summary']}"
+        )
+    announce("Denial work queue and underpayments")
+    with timed_step(result, "Denial work queue and underpayments") as step:
+        from openrcm.denials.models import DenialItem, UnderpaymentItem
+
+        step.detail = (
+            f"{DenialItem.objects.count()} denials to work, "
+            f"{UnderpaymentItem.objects.count()} underpaid lines"
+        )
+    announce("Eligibility: 270/271 for the next visit day")
+    with timed_step(result, "Eligibility: 270/271 for the next visit day") as step:
+        from openrcm.eligibility.services import eligibility_check_for_date, eligibility_default_day
+
+        eligibility = eligibility_check_for_date(
+            actor=DEMO_ACTOR, day=eligibility_default_day(today), progress=progress
+        )
+        step.detail = eligibility.summary()
     announce("Demo logins")
     with timed_step(result, "Demo logins") as step, transaction.atomic():
         result.logins = logins_create(practices)
@@ -833,4 +866,11 @@ def demo_build(
         "claims_accepted": cycle["accepted"],
         "claims_rejected": cycle["rejected"],
     }
+    announce("Communications: a client conversation, STOP and HELP, refusals, a lead")
+    with timed_step(result, "Communications: conversation, STOP/HELP, refusals, a lead") as step:
+        from openrcm.messaging.demo import messaging_demo
+
+        comms = messaging_demo(actor=DEMO_ACTOR)
+        step.detail = comms.detail
+    result.counts.update(comms.counts)
     return result

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from openrcm.patient_billing.models import (
     AccountContact,
@@ -50,13 +50,32 @@ def collection_excluded(patient: Any) -> CollectionExclusion | None:
     return CollectionExclusion.objects.filter(patient=patient).first()
 
 
-def promises_due_for_follow_up(client_ids: Any, today: datetime.date) -> QuerySet[AccountContact]:
-    """Promises to pay whose date has passed: each needs a collector to check the payment."""
-    return AccountContact.objects.filter(
-        patient__client_id__in=client_ids,
-        outcome=ContactOutcome.PROMISE_TO_PAY,
-        promise_date__lt=today,
-    ).select_related("patient")
+def promises_due_for_follow_up(
+    promises: QuerySet[AccountContact], today: datetime.date
+) -> QuerySet[AccountContact]:
+    """Promises to pay whose date has passed with no contact logged since: each needs a
+    collector to check the payment and log what came of it."""
+    followed_up = AccountContact.objects.filter(
+        patient=OuterRef("patient"), at__date__gt=OuterRef("promise_date")
+    )
+    return (
+        promises.filter(outcome=ContactOutcome.PROMISE_TO_PAY, promise_date__lt=today)
+        .exclude(Exists(followed_up))
+        .select_related("patient", "patient__client")
+        .order_by("promise_date", "pk")
+    )
+
+
+def collection_worklist(user: Any, today: datetime.date) -> dict[str, Any]:
+    """What the collectors of ``user``'s practices have to do: open disputes to answer
+    and promises to pay to follow up, oldest first."""
+    return {
+        "disputes": Dispute.objects.for_user(user)
+        .filter(resolved_at__isnull=True)
+        .select_related("patient", "patient__client")
+        .order_by("opened_at", "pk"),
+        "promises": promises_due_for_follow_up(AccountContact.objects.for_user(user), today),
+    }
 
 
 def account_history(patient: Any) -> list[AccountEvent]:

@@ -26,6 +26,7 @@ from openrcm.patient_billing.selectors import (
     account_history,
     collection_contact_check,
     collection_excluded,
+    collection_worklist,
     open_disputes,
 )
 from openrcm.patients.models import Patient
@@ -68,6 +69,18 @@ def _account_post(request: HttpRequest, patient: Patient) -> None:
         services.collection_exclusion_clear(actor=actor, patient=patient)
     else:
         raise ValidationFailed([("action", f"{action!r} is not something this page does")])
+
+
+@permission_required("collection.work")
+def worklist(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    context = {
+        "title": "Patient billing",
+        "breadcrumbs": [("Dashboard", reverse("home")), ("Patient billing", None)],
+        **collection_worklist(request.user, today),
+        "today": today,
+    }
+    return render(request, "patient_billing/worklist.html", context)
 
 
 @permission_required("collection.work")

@@ -30,12 +30,15 @@ class Area:
 AREAS = (
     Area("Dashboard", "core:dashboard", None),
     Area("Patients", "patients:search", "patient.view"),
+    Area("Work list", "workqueue:list", "workitem.work"),
     Area("Claims", "claims:list", "claim.view"),
+    Area("Payers", "payers:list", "payer.view"),
     Area("Clients", "clients:list", "client.view", client_label="Practice"),
     Area("Remittance", "remittance:list", "remittance.view"),
     Area("Denials", "denials:queue", "denial.work"),
     Area("Patient billing", "patient_billing:list", "collection.work"),
-    Area("Messages", "messaging:list", "patient.view"),
+    Area("Messages", "messaging:list", "message.view"),
+    Area("Leads", "messaging:leads", "lead.view"),
     Area("Privacy / Audit", "privacy:audit", "audit.view"),
     Area("Portal", "portal:home", "report.view"),
 )

@@ -49,6 +49,10 @@ PUBLIC_ROUTES = {
     "api:openapi-json": "the API schema: no data",
     "api:openapi-view": "the API documentation page: no data",
     "admin:<unnamed admin/(?P<url>.*)$>": "the admin's catch-all for unknown admin URLs",
+    # Payers are reference data shared by every practice (like payers.payer in the admin):
+    # a payer's claim rules hold no patient or practice data. Client roles may not see them.
+    "payers:rules": "a payer's claim rules: reference data, not practice data",
+    "api:payer_claim_rules_route": "a payer's claim rules: reference data, not practice data",
 }
 
 # Object-id kwargs → which of practice A's rows fills them. ``pk``/``object_id`` are
@@ -62,11 +66,19 @@ KWARG_ROWS = {
     "provider_id": "clients.provider",
     "contract_id": "clients.contract",
     "fee_schedule_id": "payers.feeschedule",
+    "party_id": "messaging.party",
+    "batch_id": "claims.claimbatch",
+    "file_id": "claims.exchangedfile",
+    "payment_id": "remittance.erapayment",
+    "denial_id": "denials.denialitem",
+    "appeal_id": "denials.appeal",
+    "underpayment_id": "denials.underpaymentitem",
 }
 PK_ROWS_BY_NAMESPACE = {
     "patients": "patients.patient",
     "claims": "claims.claim",
     "clients": "clients.client",
+    "denials": "denials.denialitem",
 }
 # Admin models that are not practice data: not requested by object id. (Models with no
 # foreign-key path to clients.Client are skipped too; see _admin_model_is_practice_data.)
@@ -237,8 +249,14 @@ def _refusal(response: Any, where: str = "") -> str:
 
 
 @pytest.fixture
-def practices() -> tuple[PracticeWorld, PracticeWorld]:
-    return PracticeWorld("A"), PracticeWorld("B")
+def practices(settings, tmp_path) -> tuple[PracticeWorld, PracticeWorld]:
+    settings.MEDIA_ROOT = tmp_path / "files"  # the 837P files of the batches below
+    a, b = PracticeWorld("A"), PracticeWorld("B")
+    for world in (a, b):
+        world.send_claims()  # a batch and its file: the batch and download routes
+        world.post_era()  # an ERA payment: the EOB and ledger routes
+        world.record_denials()  # a denial, its appeal, an underpayment: denial routes
+    return a, b
 
 
 def _leaks(world: PracticeWorld, body: str, *, searched: str = "") -> list[str]:

@@ -164,3 +164,33 @@ def test_administrators_change_instructions_others_only_read(client, practice):
     refused = client.post(url, bad)
     assert refused.status_code == 400
     assert "not a whole number" in refused.content.decode()
+
+
+def test_the_work_list_shows_open_disputes_and_promises_past_due(client, collector, patient):
+    from openrcm.core.testing import TEST_ACTOR
+    from openrcm.patient_billing.services import account_contact_log
+
+    week_ago = timezone.now() - datetime.timedelta(days=7)
+    account_contact_log(
+        actor=TEST_ACTOR,
+        patient=patient,
+        medium="voice",
+        direction="outbound",
+        outcome="promise_to_pay",
+        promise_amount="30.00",
+        promise_date=timezone.localdate(week_ago),
+        at=week_ago,
+    )
+    page = client.get(reverse("patient_billing:list")).content.decode()
+    assert "Quillfeather" in page
+    assert "$30.00" in page
+    # A contact logged after the promised day is the follow-up: the promise leaves the list.
+    account_contact_log(
+        actor=TEST_ACTOR,
+        patient=patient,
+        medium="voice",
+        direction="outbound",
+        outcome="reached",
+        note="paid at the front desk",
+    )
+    assert "Quillfeather" not in client.get(reverse("patient_billing:list")).content.decode()

@@ -153,8 +153,9 @@ def test_a_promise_to_pay_needs_amount_and_date(patient):
     )
     assert contact.promise_amount == Decimal("40.00")
     later = today + datetime.timedelta(days=1)
-    assert list(promises_due_for_follow_up([patient.client_id], later)) == [contact]
-    assert not promises_due_for_follow_up([patient.client_id], today).exists()
+    promises = AccountContact.objects.all()
+    assert list(promises_due_for_follow_up(promises, later)) == [contact]
+    assert not promises_due_for_follow_up(promises, today).exists()
 
 
 def test_amounts_belong_only_to_promises_and_the_future_is_refused(patient):

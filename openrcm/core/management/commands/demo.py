@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if reset and not database_is_default_sqlite():
             call_command("flush", interactive=False, verbosity=0)
+        if reset:
+            self._wipe_kept_files(console)
         timings.append(
             (
                 "Database " + ("wiped and migrated" if reset else "migrated"),
@@ -191,6 +194,20 @@ class Command(BaseCommand):
                 wiped = True
         if wiped:
             console.print(f"Wiped {path}")
+
+    def _wipe_kept_files(self, console: Console) -> None:
+        """The files of the wiped database go with it: the exchanged files kept under
+        MEDIA_ROOT and the sandbox clearinghouse's mailbox. Left behind, the sandbox would
+        take the new demo's first batch (named like the old one's) for a retry of a file
+        it already has, and never answer it. Only folders inside VAR_DIR are touched."""
+        var_dir = Path(settings.VAR_DIR).resolve()
+        for folder in (settings.MEDIA_ROOT, getattr(settings, "OPENRCM_SANDBOX_DIR", None)):
+            if not folder:
+                continue
+            path = Path(folder).resolve()
+            if path.is_dir() and path != var_dir and var_dir in path.parents:
+                shutil.rmtree(path)
+                console.print(f"Wiped {path}")
 
     def _report(
         self,
