@@ -223,7 +223,9 @@ def test_reading_keeps_the_callers_frozen_objects_frozen(monkeypatch):
     try:
         frozen = gc.get_freeze_count()
         read_one(remittance_835())
-        assert gc.get_freeze_count() == frozen
+        # Unfreezing would empty the permanent generation and freezing would grow it; a
+        # frozen object freed meanwhile (by anything) only shrinks it by one.
+        assert 0 < gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
     read_one(remittance_835())  # with nothing frozen, reading settles its objects
