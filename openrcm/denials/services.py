@@ -433,12 +433,16 @@ class PaymentRecordResult:
         )
 
 
-def denials_record_from_era_payment(*, actor: Actor, payment_id: int) -> PaymentRecordResult:
+def denials_record_from_era_payment(
+    *, actor: Actor, payment_id: int, era_claim_ids: Sequence[int] | None = None
+) -> PaymentRecordResult:
     """Record the denials and underpayments of every posted claim of one ERA payment
     (``remittance.EraPayment``), reading the rows posting stored (CLP, SVC, CAS), in a
     few queries for the whole payment. Reversals and unposted claims are skipped; each
     claim payment is recorded once (``era-claim:<id>``), so calling it again changes
-    nothing. Call it inside the posting transaction, after the claims are posted."""
+    nothing. Call it inside the posting transaction, after the claims are posted; posting,
+    which stores a large payment in chunks, names each chunk's claim payments
+    (``era_claim_ids``) so that no chunk reads the ones before it again."""
     from openrcm.remittance.models import EraAdjustment, EraClaim, EraPayment, EraServiceLine
 
     permission_check(actor, "denial.work")
@@ -446,10 +450,18 @@ def denials_record_from_era_payment(*, actor: Actor, payment_id: int) -> Payment
     if payment is None:
         raise NotFound(f"ERA payment {payment_id} does not exist", field="payment_id")
     era_date = payment.payment_date or timezone.localdate(payment.posted_at)
+    chosen = EraClaim.objects.filter(payment_id=payment_id, claim__isnull=False)
+    if era_claim_ids is not None:
+        chosen = chosen.filter(pk__in=list(era_claim_ids))
     era_claims = list(
-        EraClaim.objects.filter(payment_id=payment_id, claim__isnull=False)
-        .exclude(outcome__in=SKIPPED_OUTCOMES)
-        .select_related("claim", "claim__encounter", "claim__payer")
+        chosen.exclude(outcome__in=SKIPPED_OUTCOMES)
+        .select_related("claim", "claim__encounter")
+        .only(
+            *("id", "claim_id", "outcome", "remark_codes", "payment_id"),
+            *("claim__id", "claim__client_id", "claim__payer_id", "claim__encounter_id"),
+            *("claim__patient_control_number", "claim__status", "claim__coverage_level"),
+            *("claim__encounter__id", "claim__encounter__date_of_service"),
+        )
         .order_by("pk")
     )
     done = set(
@@ -466,30 +478,42 @@ def denials_record_from_era_payment(*, actor: Actor, payment_id: int) -> Payment
     ids = [c.pk for c in todo]
     claim_lines: dict[int, dict[int, ClaimLine]] = {}
     line_by_id: dict[int, ClaimLine] = {}
-    for cl in ClaimLine.objects.filter(claim_id__in={c.claim_id for c in todo}):
+    claim_line_rows = ClaimLine.objects.filter(claim_id__in={c.claim_id for c in todo}).only(
+        "id", "claim_id", "line_number", "procedure_code", "modifiers", "units", "charge_amount"
+    )
+    for cl in claim_line_rows:
         claim_lines.setdefault(cl.claim_id, {})[cl.line_number] = cl
         line_by_id[cl.pk] = cl
     svc_line: dict[int, int] = {}  # EraServiceLine id -> our line number
     amounts: dict[int, dict[int, dict[str, Any]]] = {}
-    for svc in EraServiceLine.objects.filter(era_claim_id__in=ids, claim_line__isnull=False):
-        number = line_by_id[svc.claim_line_id].line_number  # type: ignore[index]  # not null
-        svc_line[svc.pk] = number
-        slot = amounts.setdefault(svc.era_claim_id, {}).setdefault(
+    # Plain rows, not model instances: a large ERA has tens of thousands of each.
+    service_rows = EraServiceLine.objects.filter(
+        era_claim_id__in=ids, claim_line__isnull=False
+    ).values_list("pk", "era_claim_id", "claim_line_id", "paid", "allowed_amount", "remark_codes")
+    for svc_id, era_claim_id, claim_line_id, paid, allowed, remark_codes in service_rows:
+        number = line_by_id[claim_line_id].line_number
+        svc_line[svc_id] = number
+        slot = amounts.setdefault(era_claim_id, {}).setdefault(
             number, {"paid": ZERO, "allowed": ZERO, "has_allowed": True, "remarks": []}
         )
-        slot["paid"] += svc.paid
-        if svc.allowed_amount is None:
+        slot["paid"] += paid
+        if allowed is None:
             slot["has_allowed"] = False
         else:
-            slot["allowed"] += svc.allowed_amount
-        slot["remarks"] += [r for r in svc.remark_codes or [] if r not in slot["remarks"]]
+            slot["allowed"] += allowed
+        slot["remarks"] += [r for r in remark_codes or [] if r not in slot["remarks"]]
     adjustments: dict[int, list[rules.Adjustment]] = {}
-    for a in EraAdjustment.objects.filter(era_claim_id__in=ids).order_by("pk"):
-        line = svc_line.get(a.service_line_id) if a.service_line_id else None
-        if a.service_line_id and line is None:
+    adjustment_rows = (
+        EraAdjustment.objects.filter(era_claim_id__in=ids)
+        .order_by("pk")
+        .values_list("era_claim_id", "service_line_id", "group_code", "reason_code", "amount")
+    )
+    for era_claim_id, service_line_id, group_code, reason_code, amount in adjustment_rows:
+        line = svc_line.get(service_line_id) if service_line_id else None
+        if service_line_id and line is None:
             continue  # an SVC not matched to our lines: the claim would be unposted
-        adjustments.setdefault(a.era_claim_id, []).append(
-            rules.Adjustment(a.group_code, a.reason_code, a.amount, line)
+        adjustments.setdefault(era_claim_id, []).append(
+            rules.Adjustment(group_code, reason_code, amount, line)
         )
     appeal_days = {
         p.pk: p.appeal_days

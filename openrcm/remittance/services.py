@@ -793,7 +793,9 @@ class _PaymentPoster:
         # stored, in the same transaction (a failed posting leaves no denial behind).
         from openrcm.denials.services import denials_record_from_era_payment
 
-        denials_record_from_era_payment(actor=self.actor, payment_id=self.payment.pk)
+        denials_record_from_era_payment(
+            actor=self.actor, payment_id=self.payment.pk, era_claim_ids=list(era_ids.values())
+        )
         for claim in secondary_for:
             created = secondary_claim_create(actor=self.actor, primary=claim, coverages=coverages)
             if created is not None:
