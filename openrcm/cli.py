@@ -16,7 +16,7 @@ OPENRCM_COMMANDS = (
     ("serve", "serve the web UI (development server)"),
     ("codesets", "load and list code sets (ICD-10-CM, HCPCS, NCCI, POS, ...)"),
     ("claims", "scrub draft claims and build and submit 837P batches"),
-    ("clearinghouse", "fetch and import 999/277CA responses from the clearinghouse"),
+    ("clearinghouse", "fetch and import 999, 277CA and 835 responses from the clearinghouse"),
     ("messaging", "message templates, settings, delivery status, sends through the gate"),
     ("eligibility", "check eligibility (270/271) and ask claim status (276/277)"),
     ("era", "import and post 835 ERAs (openrcm era import FILE...)"),

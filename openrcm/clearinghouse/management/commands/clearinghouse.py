@@ -1,4 +1,4 @@
-"""``openrcm clearinghouse poll``: fetch and import 999/277CA responses (idempotent)."""
+"""``openrcm clearinghouse poll``: fetch and import 999, 277CA and 835 responses (idempotent)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from openrcm.core.errors import ApplicationError
 
 class Command(BaseCommand):
     help = (
-        "Talk to clearinghouses. 'poll' fetches every waiting response (999, 277CA) and "
-        "imports it; a file already imported changes nothing."
+        "Talk to clearinghouses. 'poll' fetches every waiting response (999, 277CA, 835) "
+        "and imports it (ERAs are posted); a file already imported changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-        poll = sub.add_parser("poll", help="fetch and import acknowledgements")
+        poll = sub.add_parser("poll", help="fetch and import acknowledgements and ERAs")
         poll.add_argument(
             "--clearinghouse", default="", help="only this one (default: every one used)"
         )
@@ -39,6 +39,8 @@ class Command(BaseCommand):
             console.print(imported.message)
             for note in imported.notes:
                 console.print(f"  note: {note}")
+        for era in run.eras:
+            console.print(era.message)
         for problem in run.problems:
             console.print(f"[red]problem:[/red] {problem}")
         console.print(run.summary())
