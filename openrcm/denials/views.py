@@ -12,11 +12,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from openrcm.accounts.models import User
 from openrcm.accounts.permissions import has_permission, permission_required
 from openrcm.clients.models import Client
-from openrcm.core.errors import ApplicationError
+from openrcm.core.errors import ApplicationError, ValidationFailed
+from openrcm.core.inputs import date_problem, parse_date_input, parse_positive_int
 from openrcm.core.middleware import request_actor
 from openrcm.denials import services
 from openrcm.denials.models import (
@@ -46,15 +48,23 @@ def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
     return [("Dashboard", reverse("home")), ("Denials", reverse("denials:queue")), *items]
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+_int = parse_positive_int  # ids typed into forms and query strings
 
 
-def _date(value: str | None) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
+def _date(value: str | None, what: str) -> datetime.date | None:
+    """A date from a form: None when left empty; a mistyped one is refused with a message
+    (never replaced by another date)."""
+    if not value or not value.strip():
         return None
+    day = parse_date_input(value)
+    if day is None:
+        raise ValidationFailed([(what.replace(" ", "_"), date_problem(value, what))])
+    return day
+
+
+def _filter_date(value: str | None) -> datetime.date | None:
+    """A date filter from the query string; one that does not parse filters nothing."""
+    return parse_date_input(value) if value else None
 
 
 def _workers(user: Any) -> list[User]:
@@ -165,7 +175,7 @@ def _detail_action(request: HttpRequest, item: DenialItem) -> str:
         return f"Replacement claim {claim.patient_control_number} made (a draft to scrub and send)."
     if action == "appeal":
         appeal = services.denial_appeal(
-            actor=actor, items=[item], reason=reason, sent_on=_date(p.get("sent_on"))
+            actor=actor, items=[item], reason=reason, sent_on=_date(p.get("sent_on"), "sent on")
         )
         return f"Level {appeal.level} appeal made; download its letter below."
     if action == "write_off":
@@ -190,7 +200,7 @@ def _detail_action(request: HttpRequest, item: DenialItem) -> str:
         return "Reopened."
     if action == "decide":
         appeal = get_object_or_404(appeal_list(user=request.user), pk=_int(p.get("appeal")) or 0)
-        decided = _date(p.get("decided_on")) or datetime.date.today()  # noqa: DTZ011
+        decided = _date(p.get("decided_on"), "decided on") or timezone.localdate()
         services.appeal_record_decision(
             actor=actor,
             appeal=appeal,
@@ -201,7 +211,7 @@ def _detail_action(request: HttpRequest, item: DenialItem) -> str:
         return "Appeal decision recorded."
     if action == "sent":
         appeal = get_object_or_404(appeal_list(user=request.user), pk=_int(p.get("appeal")) or 0)
-        sent = _date(p.get("sent_on"))
+        sent = _date(p.get("sent_on"), "sent on")
         if sent is None:
             return "!Give the date the appeal was sent (YYYY-MM-DD)."
         services.appeal_mark_sent(actor=actor, appeal=appeal, sent_on=sent)
@@ -313,8 +323,8 @@ def analytics_view(request: HttpRequest) -> HttpResponse:
     g = request.GET
     result = denial_analytics(
         user=request.user,
-        date_from=_date(g.get("from")),
-        date_to=_date(g.get("to")),
+        date_from=_filter_date(g.get("from")),
+        date_to=_filter_date(g.get("to")),
         client_id=_int(g.get("client")),
     )
     return render(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from openrcm.accounts.permissions import has_permission, permission_required
 from openrcm.clients.models import Client
 from openrcm.core.errors import ApplicationError, NotFound, ValidationFailed
+from openrcm.core.inputs import parse_positive_int
 from openrcm.core.middleware import client_ip
 from openrcm.messaging import selectors, services
 from openrcm.messaging.conf import messaging_config
@@ -264,8 +265,9 @@ def party_send_view(request: HttpRequest, party_id: int) -> HttpResponse:
             if request.POST.get("frame", "on") == "on":
                 text = services.message_compose(party, text)
             reply_to = None
-            if request.POST.get("in_reply_to"):
-                reply_to = party.messages.filter(pk=request.POST["in_reply_to"]).first()
+            reply_id = parse_positive_int(request.POST.get("in_reply_to"))
+            if reply_id is not None:
+                reply_to = party.messages.filter(pk=reply_id).first()
             outcome = services.message_send(
                 actor=actor,
                 party=party,

@@ -14,11 +14,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from openrcm.accounts.permissions import has_permission, permission_required, request_denied
 from openrcm.clients.models import Client
 from openrcm.core.errors import ValidationFailed
+from openrcm.core.inputs import date_problem, parse_date_input, parse_positive_int
 from openrcm.core.middleware import request_actor
 from openrcm.patient_billing import services
 from openrcm.patient_billing.models import ContactDirection, ContactMedium, ContactOutcome
@@ -36,14 +36,17 @@ from openrcm.rules.decisions import Channel
 
 
 def _contact_from_post(post: Any) -> dict[str, Any]:
-    promise_date = (post.get("promise_date") or "").strip()
+    typed = (post.get("promise_date") or "").strip()
+    promise_date = parse_date_input(typed) if typed else None
+    if typed and promise_date is None:
+        raise ValidationFailed([("promise_date", date_problem(typed, "the promised date"))])
     return {
         "medium": post.get("medium", ""),
         "direction": post.get("direction", ""),
         "outcome": post.get("outcome", ""),
         "note": post.get("note", ""),
         "promise_amount": (post.get("promise_amount") or "").strip() or None,
-        "promise_date": parse_date(promise_date) if promise_date else None,
+        "promise_date": promise_date,
         "with_prior_consent": post.get("with_prior_consent") == "on",
         "dispute_reason": post.get("dispute_reason", ""),
     }
@@ -57,7 +60,9 @@ def _account_post(request: HttpRequest, patient: Patient) -> None:
             actor=actor, patient=patient, **_contact_from_post(request.POST)
         )
     elif action == "resolve_dispute":
-        dispute = get_object_or_404(open_disputes(patient), pk=request.POST.get("dispute") or 0)
+        dispute = get_object_or_404(
+            open_disputes(patient), pk=parse_positive_int(request.POST.get("dispute")) or 0
+        )
         services.dispute_resolve(
             actor=actor, dispute=dispute, resolution=request.POST.get("resolution", "")
         )

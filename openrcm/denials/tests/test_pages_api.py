@@ -110,6 +110,14 @@ def test_appeal_from_the_page_and_letter_download_is_audited(world, queue):
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert AuditEvent.objects.filter(action="export", detail__contains="appeal letter").exists()
+    mistyped = http.post(
+        reverse("denials:detail", args=[item.pk]),
+        {"action": "decide", "appeal": appeal.pk, "outcome": "overturned", "decided_on": "4/31"},
+        follow=True,
+    )
+    assert "is not a date" in mistyped.content.decode()
+    appeal.refresh_from_db()
+    assert appeal.decided_on is None  # refused, not recorded with another date
     http.post(
         reverse("denials:detail", args=[item.pk]),
         {"action": "decide", "appeal": appeal.pk, "outcome": "overturned", "decided_on": ""},

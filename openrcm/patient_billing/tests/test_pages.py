@@ -194,3 +194,18 @@ def test_the_work_list_shows_open_disputes_and_promises_past_due(client, collect
         note="paid at the front desk",
     )
     assert "Quillfeather" not in client.get(reverse("patient_billing:list")).content.decode()
+
+
+def test_mistyped_input_is_refused_with_a_message_not_a_crash(client, collector, patient):
+    bad_date = client.post(
+        account_url(patient),
+        {"action": "contact", "medium": "voice", "direction": "outbound",
+         "outcome": "promise_to_pay", "promise_amount": "20.00", "promise_date": "2026-02-30"},
+    )  # fmt: skip
+    assert bad_date.status_code == 400
+    assert "is not a date" in bad_date.content.decode()
+    assert not AccountContact.objects.exists()
+    not_an_id = client.post(
+        account_url(patient), {"action": "resolve_dispute", "dispute": "abc", "resolution": "x"}
+    )
+    assert not_an_id.status_code == 404
